@@ -1,0 +1,103 @@
+"""Trace every OpenAI and Anthropic SDK call into MLflow.
+
+    import autolog
+    autolog.autolog()
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator, Mapping
+
+from . import _patching
+from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
+from . import anthropic, openai
+
+__all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "openai", "anthropic"]
+
+_PROVIDERS = (openai, anthropic)
+
+
+def autolog(
+    *,
+    disable: bool = False,
+    log_traces: bool = True,
+    silent: bool = False,
+    capture_content: bool = True,
+    redact=None,
+    metadata: Mapping[str, str] | None = None,
+) -> None:
+    """Traces every call made through the ``openai`` and ``anthropic`` SDKs from now on.
+
+    A provider whose SDK is not imported yet is patched when it is imported.
+
+    disable: True removes the patches (as ``revert()`` does).
+    log_traces: False keeps the patches but records nothing.
+    silent: True mutes this package's log messages.
+    capture_content: False keeps model, token usage, timing and status, but no prompts or outputs.
+    redact: ``redact(data, what)`` returns what to record instead of ``data``; ``what`` is
+        ``"inputs"`` or ``"outputs"``. If it raises, that content is not recorded.
+    metadata: str -> str attached to every trace (app version, environment, ...).
+    """
+    options = dict(disable=disable, log_traces=log_traces, silent=silent,
+                   capture_content=capture_content, redact=redact, metadata=metadata)
+    make_options(**options)  # one clear error before any provider is touched
+    for provider in _PROVIDERS:
+        provider.autolog(**options)
+
+
+def enable() -> None:
+    """Turns tracing back on after ``disable()``; the patches stay as they are."""
+    STATE.enabled = True
+
+
+def disable() -> None:
+    """Turns tracing off for the whole process without removing the patches."""
+    STATE.enabled = False
+
+
+def is_enabled() -> bool:
+    """Whether a call made here and now would be traced (patched, switched on, not suspended)."""
+    return STATE.enabled and not SUSPENDED.get() and _patching.any_patched()
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """No tracing inside this block, for the current thread or asyncio task only."""
+    token = SUSPENDED.set(True)
+    try:
+        yield
+    finally:
+        SUSPENDED.reset(token)
+
+
+def revert() -> None:
+    """Removes every patch: the SDK classes hold their original methods again."""
+    for provider in _PROVIDERS:
+        provider.revert()
+
+
+@contextlib.contextmanager
+def context(
+    *,
+    session_id: str | None = None,
+    user_id: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> Iterator[None]:
+    """Every trace started inside carries this session, user, metadata and tags.
+
+    Nested contexts merge (the inner value wins); the context follows threads started with
+    ``contextvars.copy_context()`` and asyncio tasks, as context variables do."""
+    for name, value in (("session_id", session_id), ("user_id", user_id)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if metadata is not None:
+        _string_mapping("metadata", metadata)
+    if tags is not None:
+        _string_mapping("tags", tags)
+    outer = CONTEXT.get() or TraceContext()
+    token = CONTEXT.set(outer.merged(session_id, user_id, metadata, tags))
+    try:
+        yield
+    finally:
+        CONTEXT.reset(token)

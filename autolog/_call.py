@@ -1,0 +1,230 @@
+"""The one wrapper every patched SDK method goes through, and the span of one call.
+
+A fault in here is logged at debug and costs the call its span, never its result."""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Mapping
+
+from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey
+
+from . import _spans
+from ._config import CONTEXT, IN_CALL, STATE, Options, tracing_active
+from ._kinds import Kind, field
+
+_logger = logging.getLogger("autolog")
+
+_UNSET_TYPES = frozenset({"NotGiven", "Omit"})
+_HELPER_HEADER = "X-Stainless-Helper-Method"
+
+
+def _is_unset(value: Any) -> bool:
+    return type(value).__name__ in _UNSET_TYPES
+
+
+def call_inputs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments the caller gave, without the SDK's 'not given' placeholders and
+    without the SDK's own bookkeeping headers."""
+    inputs = {k: v for k, v in kwargs.items() if not _is_unset(v)}
+    headers = inputs.get("extra_headers")
+    if isinstance(headers, Mapping):
+        kept = {k: v for k, v in headers.items() if not str(k).lower().startswith("x-stainless-")}
+        if kept:
+            inputs["extra_headers"] = kept
+        else:
+            del inputs["extra_headers"]
+    return inputs
+
+
+def _span_name(instance: Any, method: str, kwargs: Mapping[str, Any]) -> str:
+    headers = kwargs.get("extra_headers")
+    if isinstance(headers, Mapping) and (helper := headers.get(_HELPER_HEADER)):
+        method = str(helper).rsplit(".", 1)[-1]  # e.g. chat.completions.stream -> stream
+    return f"{type(instance).__name__}.{method}"
+
+
+def _plain(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json") if callable(dump) else value
+
+
+def recorded(options: Options, value: Any, what: str) -> Any:
+    """``value`` as the options allow it to be stored: dropped, scrubbed by ``redact``, or as is."""
+    if not options.capture_content or value is None:
+        return None
+    if options.redact is None:
+        return value
+    try:
+        return options.redact(_plain(value), what)
+    except Exception:
+        _logger.debug("autolog: redact() raised; the %s are not recorded", what, exc_info=True)
+        return None
+
+
+def _trace_context(options: Options) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+    metadata = dict(options.metadata or {})
+    tags = None
+    ctx = CONTEXT.get()
+    if ctx is not None:
+        metadata.update(ctx.metadata)
+        if ctx.session_id is not None:
+            metadata[TraceMetadataKey.TRACE_SESSION] = ctx.session_id
+        if ctx.user_id is not None:
+            metadata[TraceMetadataKey.TRACE_USER] = ctx.user_id
+        tags = dict(ctx.tags) or None
+    return metadata or None, tags
+
+
+class Call:
+    """The span of one SDK call; ends exactly once."""
+
+    __slots__ = ("span", "kind", "options", "ended")
+
+    def __init__(self, span, kind: Kind, options: Options) -> None:
+        self.span = span
+        self.kind = kind
+        self.options = options
+        self.ended = False
+
+    def _response_attributes(self, response: Any) -> dict[str, Any]:
+        attributes: dict[str, Any] = {}
+        if response is None:
+            return attributes
+        if model := field(response, "model"):
+            attributes[SpanAttributeKey.MODEL] = model
+        if usage := self.kind.usage(response):
+            attributes[SpanAttributeKey.CHAT_USAGE] = dict(usage)
+        return attributes
+
+    def finish(self, response: Any, extra: Mapping[str, Any] | None = None, end_ns: int | None = None) -> None:
+        """Ends the span OK; ``end_ns`` when the call ended before its response was looked at."""
+        if self.ended:
+            return
+        self.ended = True
+        attributes = self._safe_attributes(response)
+        if extra:
+            attributes.update(extra)
+        if self.kind.output is not None and response is not None:
+            try:
+                response = self.kind.output(response)
+            except Exception:
+                _logger.debug("autolog: could not mend the response", exc_info=True)
+        _spans.end_ok(self.span, recorded(self.options, response, "outputs"), attributes, end_ns)
+
+    def fail(self, error: BaseException, partial: Any = None, extra: Mapping[str, Any] | None = None) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        attributes = self._safe_attributes(partial)
+        if extra:
+            attributes.update(extra)
+        _spans.end_error(self.span, error, recorded(self.options, partial, "outputs"), attributes)
+
+    def _safe_attributes(self, response: Any) -> dict[str, Any]:
+        try:
+            return self._response_attributes(response)
+        except Exception:
+            _logger.debug("autolog: could not read the response's attributes", exc_info=True)
+            return {}
+
+    def returned(self, result: Any) -> Any:
+        """What the caller gets back: the result itself, or for a stream or an unread raw
+        response a transparent proxy that ends the span when the caller is done with it."""
+        from . import _raw_responses, _streams
+
+        try:
+            provider = self.kind.provider
+            if isinstance(result, provider.stream_types):
+                return _streams.StreamProxy(result, self)
+            if isinstance(result, provider.async_stream_types):
+                return _streams.AsyncStreamProxy(result, self)
+            if isinstance(result, provider.read_response_types):
+                return _raw_responses.read_response(result, self)
+            if isinstance(result, provider.open_response_types):
+                return _raw_responses.OpenResponseProxy(result, self)
+            self.finish(result)
+        except Exception:
+            _logger.debug("autolog: could not record the result", exc_info=True)
+            self.finish(None)
+        return result
+
+
+def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any]) -> Call | None:
+    """Starts the span of a call; None (no span) if anything goes wrong."""
+    try:
+        provider = kind.provider
+        attributes: dict[str, Any] = {SpanAttributeKey.MODEL_PROVIDER: provider.name_of(instance)}
+        if kind.chat:
+            attributes[SpanAttributeKey.MESSAGE_FORMAT] = provider.message_format
+        model = kwargs.get("model")
+        if isinstance(model, str):
+            attributes[SpanAttributeKey.MODEL] = model
+        options = STATE.options(provider.name)
+        capture = options.capture_content
+        if capture and kind.tools is not None and (tools := kind.tools(kwargs)):
+            attributes[SpanAttributeKey.CHAT_TOOLS] = tools
+        inputs = recorded(options, call_inputs(kwargs), "inputs") if capture else None
+        metadata, tags = _trace_context(options)
+        span = _spans.start(_span_name(instance, method, kwargs), kind.span_type, inputs, attributes, metadata, tags)
+        return Call(span, kind, options) if span is not None else None
+    except Exception:
+        _logger.debug("autolog: could not start the span of %s", method, exc_info=True)
+        return None
+
+
+def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool):
+    """The wrapt wrapper for one patched method.
+
+    ``is_async``: the method is a coroutine function; the span starts when it is awaited.
+    ``deferred``: the method returns a stream manager that sends the request when entered."""
+
+    provider = kind.provider.name
+
+    if is_async:
+
+        def async_wrapper(wrapped, instance, args, kwargs):
+            # Called now so that a bad argument raises where the SDK would raise it.
+            return _traced_await(kind, method, instance, kwargs, wrapped(*args, **kwargs))
+
+        return async_wrapper
+
+    def wrapper(wrapped, instance, args, kwargs):
+        if not tracing_active(provider):
+            return wrapped(*args, **kwargs)
+        if deferred:
+            from ._streams import StreamManagerProxy
+
+            manager = wrapped(*args, **kwargs)
+            return StreamManagerProxy(manager, functools.partial(begin, kind, method, instance, kwargs))
+        call = begin(kind, method, instance, kwargs)
+        if call is None:
+            return wrapped(*args, **kwargs)
+        token = IN_CALL.set(True)
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as error:
+            call.fail(error)
+            raise
+        finally:
+            IN_CALL.reset(token)
+        return call.returned(result)
+
+    return wrapper
+
+
+async def _traced_await(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], pending):
+    if not tracing_active(kind.provider.name):
+        return await pending
+    call = begin(kind, method, instance, kwargs)
+    if call is None:
+        return await pending
+    token = IN_CALL.set(True)
+    try:
+        result = await pending
+    except BaseException as error:
+        call.fail(error)
+        raise
+    finally:
+        IN_CALL.reset(token)
+    return call.returned(result)

@@ -1,0 +1,110 @@
+"""Settings given to ``autolog()`` and the run-time switches that tracing reads on every call."""
+from __future__ import annotations
+
+import contextvars
+import logging
+import dataclasses
+from typing import Any, Callable, Mapping
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    disable: bool = False
+    log_traces: bool = True
+    silent: bool = False
+    capture_content: bool = True
+    redact: Callable[[Any, str], Any] | None = None
+    metadata: Mapping[str, str] | None = None
+
+
+_BOOL_OPTIONS = ("disable", "log_traces", "silent", "capture_content")
+
+
+def make_options(**given: Any) -> Options:
+    """Validates ``autolog()``'s keyword arguments; a wrong name or type raises here, not at call time."""
+    known = {f.name for f in dataclasses.fields(Options)}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise TypeError(
+            f"autolog() got unknown option(s): {', '.join(unknown)}; "
+            f"the options are: {', '.join(sorted(known))}"
+        )
+    for name in _BOOL_OPTIONS:
+        if name in given and not isinstance(given[name], bool):
+            raise TypeError(f"autolog() option {name!r} must be a bool, not {type(given[name]).__name__}")
+    redact = given.get("redact")
+    if redact is not None and not callable(redact):
+        raise TypeError(f"autolog() option 'redact' must be callable, not {type(redact).__name__}")
+    metadata = given.get("metadata")
+    if metadata is not None:
+        given["metadata"] = dict(_string_mapping("metadata", metadata))
+    return Options(**given)
+
+
+def _string_mapping(what: str, value: Any) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} must be a mapping of str to str, not {type(value).__name__}")
+    for k, v in value.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise TypeError(f"{what} must map str to str; got {k!r}: {v!r}")
+    return value
+
+
+DEFAULT_OPTIONS = Options()
+
+
+class _State:
+    """Process-wide switches. Read on every call, so plain attributes, no locking."""
+
+    def __init__(self) -> None:
+        self.enabled = True  # autolog.enable() / autolog.disable()
+        self.by_provider: dict[str, Options] = {}  # what each provider's last autolog() said
+
+    def options(self, provider: str) -> Options:
+        return self.by_provider.get(provider, DEFAULT_OPTIONS)
+
+
+STATE = _State()
+
+# True inside ``with autolog.suspended()`` for the current thread or task only.
+SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("autolog_suspended", default=False)
+
+# Set while a traced SDK call runs, so an SDK method that calls another patched one makes one span.
+IN_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("autolog_in_call", default=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class TraceContext:
+    """What ``autolog.context()`` attaches to the traces started inside it."""
+
+    session_id: str | None = None
+    user_id: str | None = None
+    metadata: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def merged(self, session_id, user_id, metadata, tags) -> "TraceContext":
+        return TraceContext(
+            session_id=session_id if session_id is not None else self.session_id,
+            user_id=user_id if user_id is not None else self.user_id,
+            metadata={**self.metadata, **(metadata or {})},
+            tags={**self.tags, **(tags or {})},
+        )
+
+
+CONTEXT: contextvars.ContextVar[TraceContext | None] = contextvars.ContextVar("autolog_context", default=None)
+
+
+def tracing_active(provider: str) -> bool:
+    """The cheap gate every patched call passes first."""
+    return (
+        STATE.enabled
+        and not SUSPENDED.get()
+        and not IN_CALL.get()
+        and STATE.by_provider.get(provider, DEFAULT_OPTIONS).log_traces
+    )
+
+
+def configure(provider: str, options: Options) -> None:
+    STATE.by_provider[provider] = options
+    if options.silent:
+        logging.getLogger("autolog").setLevel(logging.CRITICAL + 1)

@@ -1,0 +1,61 @@
+"""What a provider module declares: its SDK's response classes, and the kinds of call it patches."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Mapping, Protocol
+
+
+class Accumulator(Protocol):
+    """Assembles a stream's items into what the non-streaming call returns.
+
+    ``add`` does O(1) work per item and serializes nothing; ``result`` builds the object once."""
+
+    def add(self, item: Any) -> None: ...
+
+    def result(self) -> Any: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Provider:
+    name: str
+    message_format: str
+    stream_types: tuple[type, ...]  # sync streams returned by create(stream=True)
+    async_stream_types: tuple[type, ...]
+    read_response_types: tuple[type, ...]  # with_raw_response: the body is already read
+    open_response_types: tuple[type, ...]  # with_streaming_response: the body is read on demand
+    # the mlflow.llm.provider of a call, from the resource it is made on (an OpenAI-compatible
+    # server behind base_url is named for what it is)
+    resolve_name: Callable[[Any], str] | None = None
+
+    def name_of(self, resource: Any) -> str:
+        if self.resolve_name is not None:
+            try:
+                return self.resolve_name(resource)
+            except Exception:
+                pass
+        return self.name
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """One kind of call (chat, embeddings, messages, ...): how its span is typed and filled."""
+
+    name: str
+    span_type: str
+    provider: Provider
+    # usage(response) -> {input_tokens, output_tokens, total_tokens, ...} or None;
+    # response is the SDK object, or the dict an accumulator built
+    usage: Callable[[Any], Mapping[str, int] | None]
+    new_accumulator: Callable[[], Accumulator] | None = None
+    # tools(kwargs) -> MLflow chat tools ({"type": "function", "function": {...}}) or None
+    tools: Callable[[Mapping[str, Any]], list | None] | None = None
+    chat: bool = True  # carries mlflow.message.format
+    # output(response) -> what the span records as outputs, when the SDK object needs mending
+    output: Callable[[Any], Any] | None = None
+
+
+def field(obj: Any, name: str, default: Any = None) -> Any:
+    """Reads a field from an SDK model or from a dict an accumulator built."""
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)

@@ -1,0 +1,247 @@
+"""Transparent proxies for the SDKs' streams and stream managers.
+
+Each item the caller reads goes to an accumulator; the span ends exactly once, whichever comes
+first: the stream is exhausted, it raises, the caller closes it (or leaves its ``with`` block),
+or the caller drops it and it is garbage-collected."""
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+from typing import Any, Callable
+
+import wrapt
+
+_logger = logging.getLogger("autolog")
+
+STREAM_END = "autolog.stream.end"  # exhausted | closed | abandoned | error
+STREAM_COMPLETED = "autolog.stream.completed"
+TIME_TO_FIRST_TOKEN = "autolog.stream.time_to_first_token_ms"
+STREAM_ITEMS = "autolog.stream.items"
+
+
+class StreamState:
+    """What a stream's span needs; holds no reference to the proxy, so that the proxy's
+    finalizer can end the span after the proxy is gone."""
+
+    __slots__ = ("call", "accumulator", "started_ns", "first_ns", "items", "__weakref__")
+
+    def __init__(self, call) -> None:
+        self.call = call
+        self.started_ns = time.perf_counter_ns()
+        self.first_ns = 0
+        self.items = 0
+        try:
+            factory = call.kind.new_accumulator
+            self.accumulator = factory() if factory is not None else None
+        except Exception:
+            _logger.debug("autolog: could not make an accumulator", exc_info=True)
+            self.accumulator = None
+
+    def add(self, item: Any) -> None:
+        if not self.items:
+            self.first_ns = time.perf_counter_ns()
+        self.items += 1
+        accumulator = self.accumulator
+        if accumulator is not None:
+            try:
+                accumulator.add(item)
+            except Exception:
+                _logger.debug("autolog: could not accumulate a stream item", exc_info=True)
+                self.accumulator = None  # the span keeps its status and timing, loses its output
+
+    def _attributes(self, how: str) -> dict[str, Any]:
+        attributes: dict[str, Any] = {STREAM_END: how, STREAM_COMPLETED: how == "exhausted", STREAM_ITEMS: self.items}
+        if self.items:
+            attributes[TIME_TO_FIRST_TOKEN] = (self.first_ns - self.started_ns) / 1e6
+        return attributes
+
+    def _assembled(self) -> Any:
+        if self.accumulator is None:
+            return None
+        try:
+            return self.accumulator.result()
+        except Exception:
+            _logger.debug("autolog: could not assemble the stream's output", exc_info=True)
+            return None
+
+    def end(self, how: str) -> None:
+        """exhausted, closed early, or abandoned: the span ends OK with what was read."""
+        if self.call.ended:
+            return
+        try:
+            self.call.finish(self._assembled(), self._attributes(how))
+        except Exception:
+            _logger.debug("autolog: could not end a stream's span", exc_info=True)
+
+    def fail(self, error: BaseException) -> None:
+        if self.call.ended:
+            return
+        try:
+            self.call.fail(error, self._assembled(), self._attributes("error"))
+        except Exception:
+            _logger.debug("autolog: could not end a stream's span", exc_info=True)
+
+    def abandoned(self) -> None:
+        self.end("abandoned")
+
+    def closed(self) -> None:
+        self.end("closed")
+
+
+def _watch(proxy: Any, state: StreamState) -> None:
+    weakref.finalize(proxy, state.abandoned)
+
+
+class _ResponseCloseHook(wrapt.ObjectProxy):
+    """The stream's HTTP response as the SDK's stream helpers see it: they close the stream by
+    closing its response, which must end the span too."""
+
+    def __init__(self, response: Any, state: StreamState) -> None:
+        super().__init__(response)
+        self._self_state = state
+
+    def close(self, *args, **kwargs):
+        try:
+            return self.__wrapped__.close(*args, **kwargs)
+        finally:
+            self._self_state.closed()
+
+    async def aclose(self, *args, **kwargs):
+        try:
+            return await self.__wrapped__.aclose(*args, **kwargs)
+        finally:
+            self._self_state.closed()
+
+
+class _StreamProxyBase(wrapt.ObjectProxy):
+    def __init__(self, stream: Any, call) -> None:
+        super().__init__(stream)
+        self._self_state = state = StreamState(call)
+        self._self_response = None
+        _watch(self, state)
+
+    @property
+    def response(self):
+        if self._self_response is None:
+            self._self_response = _ResponseCloseHook(self.__wrapped__.response, self._self_state)
+        return self._self_response
+
+
+class StreamProxy(_StreamProxyBase):
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            item = self.__wrapped__.__next__()
+        except StopIteration:
+            self._self_state.end("exhausted")
+            raise
+        except BaseException as error:
+            self._self_state.fail(error)
+            raise
+        self._self_state.add(item)
+        return item
+
+    def __enter__(self):
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            self._self_state.closed()
+
+    def close(self):
+        try:
+            return self.__wrapped__.close()
+        finally:
+            self._self_state.closed()
+
+
+class AsyncStreamProxy(_StreamProxyBase):
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        try:
+            item = await self.__wrapped__.__anext__()
+        except StopAsyncIteration:
+            self._self_state.end("exhausted")
+            raise
+        except BaseException as error:
+            self._self_state.fail(error)
+            raise
+        self._self_state.add(item)
+        return item
+
+    async def __aenter__(self):
+        await self.__wrapped__.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info):
+        try:
+            return await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            self._self_state.closed()
+
+    async def close(self):
+        try:
+            return await self.__wrapped__.close()
+        finally:
+            self._self_state.closed()
+
+
+def proxy_for(raw_stream: Any, call) -> Any:
+    provider = call.kind.provider
+    if isinstance(raw_stream, provider.async_stream_types):
+        return AsyncStreamProxy(raw_stream, call)
+    return StreamProxy(raw_stream, call)
+
+
+class StreamManagerProxy(wrapt.ObjectProxy):
+    """A stream manager (``messages.stream()``) sends its request when entered: the span starts
+    there, and the raw stream inside the helper stream it returns is replaced by a proxy."""
+
+    def __init__(self, manager: Any, begin: Callable[[], Any]) -> None:
+        super().__init__(manager)
+        self._self_begin = begin
+
+    def _instrument(self, helper_stream: Any, call) -> None:
+        try:
+            helper_stream._raw_stream = proxy_for(helper_stream._raw_stream, call)
+        except Exception:
+            _logger.debug("autolog: could not watch the helper stream", exc_info=True)
+            call.finish(None)
+
+    def __enter__(self):
+        call = self._self_begin()
+        if call is None:
+            return self.__wrapped__.__enter__()
+        try:
+            helper_stream = self.__wrapped__.__enter__()
+        except BaseException as error:
+            call.fail(error)
+            raise
+        self._instrument(helper_stream, call)
+        return helper_stream
+
+    def __exit__(self, *exc_info):
+        return self.__wrapped__.__exit__(*exc_info)
+
+    async def __aenter__(self):
+        call = self._self_begin()
+        if call is None:
+            return await self.__wrapped__.__aenter__()
+        try:
+            helper_stream = await self.__wrapped__.__aenter__()
+        except BaseException as error:
+            call.fail(error)
+            raise
+        self._instrument(helper_stream, call)
+        return helper_stream
+
+    async def __aexit__(self, *exc_info):
+        return await self.__wrapped__.__aexit__(*exc_info)

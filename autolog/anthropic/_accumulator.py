@@ -1,0 +1,95 @@
+"""Assemble an Anthropic message stream into the Message a non-streaming call returns."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _dump(obj: Any) -> Any:
+    dump = getattr(obj, "model_dump", None)
+    return dump(mode="json") if callable(dump) else obj
+
+
+class _Block:
+    __slots__ = ("start", "text", "json", "thinking", "signature", "citations")
+
+    def __init__(self, start: Any) -> None:
+        self.start = start  # the content_block of content_block_start
+        self.text: list[str] = []
+        self.json: list[str] = []
+        self.thinking: list[str] = []
+        self.signature: str | None = None
+        self.citations: list[Any] = []
+
+    def add(self, delta: Any) -> None:
+        kind = delta.type
+        if kind == "text_delta":
+            self.text.append(delta.text)
+        elif kind == "input_json_delta":
+            self.json.append(delta.partial_json)
+        elif kind == "thinking_delta":
+            self.thinking.append(delta.thinking)
+        elif kind == "signature_delta":
+            self.signature = delta.signature
+        elif kind == "citations_delta":
+            self.citations.append(delta.citation)
+
+    def build(self) -> dict[str, Any]:
+        block = _dump(self.start) if self.start is not None else {"type": "text", "text": ""}
+        if self.text:
+            block["text"] = (block.get("text") or "") + "".join(self.text)
+        if self.thinking:
+            block["thinking"] = (block.get("thinking") or "") + "".join(self.thinking)
+        if self.signature is not None:
+            block["signature"] = self.signature
+        if self.citations:
+            block["citations"] = (block.get("citations") or []) + [_dump(c) for c in self.citations]
+        if self.json:
+            raw = "".join(self.json)
+            try:
+                block["input"] = json.loads(raw) if raw.strip() else {}
+            except ValueError:  # cut off mid-way: keep what arrived
+                block["input"] = {}
+                block["partial_input_json"] = raw
+        return block
+
+
+class MessageAccumulator:
+    """messages.create(stream=True) / messages.stream() -> a Message."""
+
+    def __init__(self) -> None:
+        self.message = None
+        self.blocks: dict[int, _Block] = {}
+        self.delta: dict[str, Any] = {}
+        self.usage: dict[str, Any] = {}
+
+    def add(self, event: Any) -> None:
+        kind = event.type
+        if kind == "content_block_delta":
+            block = self.blocks.get(event.index)
+            if block is None:
+                block = self.blocks[event.index] = _Block(None)
+            block.add(event.delta)
+        elif kind == "content_block_start":
+            self.blocks[event.index] = _Block(event.content_block)
+        elif kind == "message_start":
+            self.message = event.message
+        elif kind == "message_delta":
+            for key, value in event.delta:
+                if value is not None:
+                    self.delta[key] = value
+            if event.usage is not None:
+                for key, value in event.usage:
+                    if value is not None:  # the later value wins where both carry a field
+                        self.usage[key] = value
+
+    def result(self) -> dict[str, Any]:
+        message = _dump(self.message) if self.message is not None else {"type": "message", "role": "assistant"}
+        message["content"] = [block.build() for _, block in sorted(self.blocks.items())]
+        for key, value in self.delta.items():
+            message[key] = _dump(value)
+        if self.usage:
+            usage = dict(message.get("usage") or {})
+            usage.update({k: _dump(v) for k, v in self.usage.items()})
+            message["usage"] = usage
+        return message

@@ -1,0 +1,239 @@
+"""Assemble OpenAI streams into the object the non-streaming call returns.
+
+``add`` keeps references and appends string pieces; ``result`` joins and builds once."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _dump(obj: Any) -> Any:
+    dump = getattr(obj, "model_dump", None)
+    return dump(mode="json", exclude_unset=True) if callable(dump) else obj
+
+
+class _Head:
+    """The fields every chunk repeats; the first non-empty value wins."""
+
+    __slots__ = ("id", "created", "model", "system_fingerprint", "service_tier")
+
+    def __init__(self) -> None:
+        self.id = self.created = self.model = self.system_fingerprint = self.service_tier = None
+
+    def update(self, chunk: Any) -> None:
+        if self.model is None or self.id is None:
+            self.id = self.id or chunk.id
+            self.created = self.created or chunk.created
+            self.model = self.model or chunk.model
+        if self.system_fingerprint is None:
+            self.system_fingerprint = getattr(chunk, "system_fingerprint", None)
+        if self.service_tier is None:
+            self.service_tier = getattr(chunk, "service_tier", None)
+
+    def fields(self, obj: str) -> dict[str, Any]:
+        out = {"id": self.id, "object": obj, "created": self.created, "model": self.model}
+        if self.system_fingerprint is not None:
+            out["system_fingerprint"] = self.system_fingerprint
+        if self.service_tier is not None:
+            out["service_tier"] = self.service_tier
+        return out
+
+
+class _ChatChoice:
+    __slots__ = ("role", "content", "refusal", "reasoning", "reasoning_key", "tools", "function",
+                 "finish_reason", "logprobs", "extra")
+
+    def __init__(self) -> None:
+        self.role = "assistant"
+        self.content: list[str] = []
+        self.refusal: list[str] = []
+        self.reasoning: list[str] = []
+        self.reasoning_key = None
+        self.tools: dict[int, dict[str, Any]] = {}
+        self.function: dict[str, Any] | None = None
+        self.finish_reason = None
+        self.logprobs: list[Any] = []
+        self.extra: dict[str, Any] = {}  # other fields a compatible server adds to the delta
+
+    def add_delta(self, delta: Any) -> None:
+        if delta.content:
+            self.content.append(delta.content)
+        if delta.refusal:
+            self.refusal.append(delta.refusal)
+        if delta.role:
+            self.role = delta.role
+        if delta.tool_calls:
+            for call in delta.tool_calls:
+                self._add_tool_call(call)
+        if delta.function_call is not None:
+            fn = self.function
+            if fn is None:
+                fn = self.function = {"name": None, "arguments": []}
+            fn["name"] = fn["name"] or delta.function_call.name
+            if delta.function_call.arguments:
+                fn["arguments"].append(delta.function_call.arguments)
+        extra = delta.__pydantic_extra__
+        if extra:
+            self._add_extra(extra)
+
+    def _add_extra(self, extra: dict[str, Any]) -> None:
+        for key, value in extra.items():
+            if key in ("reasoning_content", "reasoning"):  # DeepSeek / OpenRouter, vLLM
+                if isinstance(value, str) and value:
+                    self.reasoning.append(value)
+                    self.reasoning_key = self.reasoning_key or key
+            elif value is not None:
+                previous = self.extra.get(key)
+                if isinstance(value, list) and isinstance(previous, list):
+                    previous.extend(value)
+                elif isinstance(value, list):
+                    self.extra[key] = list(value)
+                else:
+                    self.extra[key] = value
+
+    def _add_tool_call(self, call: Any) -> None:
+        slot = self.tools.get(call.index)
+        if slot is None:
+            slot = self.tools[call.index] = {"id": None, "type": "function", "name": None, "arguments": []}
+        if call.id:
+            slot["id"] = call.id
+        if call.type:
+            slot["type"] = call.type
+        fn = call.function
+        if fn is not None:
+            if fn.name:
+                slot["name"] = fn.name
+            if fn.arguments:
+                slot["arguments"].append(fn.arguments)
+
+    def message(self) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "role": self.role,
+            "content": "".join(self.content) if self.content else None,
+            "refusal": "".join(self.refusal) if self.refusal else None,
+        }
+        if self.tools:
+            message["tool_calls"] = [
+                {"id": t["id"], "type": t["type"], "function": {"name": t["name"], "arguments": "".join(t["arguments"])}}
+                for _, t in sorted(self.tools.items())
+            ]
+        if self.function is not None:
+            message["function_call"] = {"name": self.function["name"], "arguments": "".join(self.function["arguments"])}
+        if self.reasoning:
+            message[self.reasoning_key] = "".join(self.reasoning)
+        for key, value in self.extra.items():
+            message.setdefault(key, _dump(value) if not isinstance(value, list) else [_dump(v) for v in value])
+        return message
+
+
+class ChatCompletionAccumulator:
+    """chat.completions.create(stream=True) -> a chat.completion object."""
+
+    def __init__(self) -> None:
+        self.head = _Head()
+        self.choices: dict[int, _ChatChoice] = {}
+        self.usage = None
+
+    def add(self, chunk: Any) -> None:
+        self.head.update(chunk)
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices:
+            state = self.choices.get(choice.index)
+            if state is None:
+                state = self.choices[choice.index] = _ChatChoice()
+            if choice.delta is not None:
+                state.add_delta(choice.delta)
+            if choice.finish_reason:
+                state.finish_reason = choice.finish_reason
+            if choice.logprobs is not None and choice.logprobs.content:
+                state.logprobs.extend(choice.logprobs.content)
+
+    def result(self) -> dict[str, Any]:
+        out = self.head.fields("chat.completion")
+        out["choices"] = [
+            {
+                "index": index,
+                "message": state.message(),
+                "finish_reason": state.finish_reason,
+                "logprobs": {"content": [_dump(p) for p in state.logprobs]} if state.logprobs else None,
+            }
+            for index, state in sorted(self.choices.items())
+        ]
+        out["usage"] = _dump(self.usage) if self.usage is not None else None
+        return out
+
+
+class CompletionAccumulator:
+    """completions.create(stream=True) (legacy completions) -> a text_completion object."""
+
+    def __init__(self) -> None:
+        self.head = _Head()
+        self.texts: dict[int, list[str]] = {}
+        self.finish: dict[int, Any] = {}
+        self.usage = None
+
+    def add(self, chunk: Any) -> None:
+        self.head.update(chunk)
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices:
+            pieces = self.texts.get(choice.index)
+            if pieces is None:
+                pieces = self.texts[choice.index] = []
+            if choice.text:
+                pieces.append(choice.text)
+            if choice.finish_reason:
+                self.finish[choice.index] = choice.finish_reason
+
+    def result(self) -> dict[str, Any]:
+        out = self.head.fields("text_completion")
+        out["choices"] = [
+            {"index": index, "text": "".join(pieces), "finish_reason": self.finish.get(index), "logprobs": None}
+            for index, pieces in sorted(self.texts.items())
+        ]
+        out["usage"] = _dump(self.usage) if self.usage is not None else None
+        return out
+
+
+_FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
+
+
+class ResponseAccumulator:
+    """responses.create(stream=True) -> the final Response; before it arrives (a stream closed
+    early), the response as far as it got: finished output items and the text so far."""
+
+    def __init__(self) -> None:
+        self.snapshot = None
+        self.final = None
+        self.items: dict[int, Any] = {}
+        self.texts: dict[int, list[str]] = {}
+
+    def add(self, event: Any) -> None:
+        kind = event.type
+        if kind == "response.output_text.delta":
+            pieces = self.texts.get(event.output_index)
+            if pieces is None:
+                pieces = self.texts[event.output_index] = []
+            pieces.append(event.delta)
+        elif kind == "response.output_item.done":
+            self.items[event.output_index] = event.item
+        elif kind in _FINAL_EVENTS:
+            self.final = event.response
+        elif kind in ("response.created", "response.in_progress"):
+            self.snapshot = event.response
+
+    def result(self) -> Any:
+        if self.final is not None:
+            return self.final
+        out = _dump(self.snapshot) if self.snapshot is not None else {"object": "response", "status": "in_progress"}
+        output = {index: _dump(item) for index, item in self.items.items()}
+        for index, pieces in self.texts.items():
+            if index not in output:
+                output[index] = {
+                    "type": "message",
+                    "role": "assistant",
+                    "status": "in_progress",
+                    "content": [{"type": "output_text", "text": "".join(pieces), "annotations": []}],
+                }
+        out["output"] = [item for _, item in sorted(output.items())]
+        return out

@@ -1,0 +1,117 @@
+"""Span attributes read from OpenAI requests and responses: token usage, tools, provider."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from mlflow.tracing.constant import TokenUsageKey
+
+from .._kinds import field
+
+
+def _cached(details: Any) -> int | None:
+    return field(details, "cached_tokens") if details is not None else None
+
+
+def chat_usage(response: Any) -> dict[str, int] | None:
+    """chat.completions and legacy completions: prompt_tokens / completion_tokens."""
+    usage = field(response, "usage")
+    if usage is None:
+        return None
+    prompt, completion = field(usage, "prompt_tokens"), field(usage, "completion_tokens")
+    if prompt is None and completion is None:
+        return None
+    prompt, completion = prompt or 0, completion or 0
+    total = field(usage, "total_tokens")
+    out = {
+        TokenUsageKey.INPUT_TOKENS: prompt,
+        TokenUsageKey.OUTPUT_TOKENS: completion,
+        TokenUsageKey.TOTAL_TOKENS: total if total is not None else prompt + completion,
+    }
+    if (cached := _cached(field(usage, "prompt_tokens_details"))) is not None:
+        out[TokenUsageKey.CACHE_READ_INPUT_TOKENS] = cached
+    return out
+
+
+def embedding_usage(response: Any) -> dict[str, int] | None:
+    usage = field(response, "usage")
+    if usage is None or field(usage, "prompt_tokens") is None:
+        return None
+    prompt = field(usage, "prompt_tokens")
+    total = field(usage, "total_tokens")
+    return {TokenUsageKey.INPUT_TOKENS: prompt, TokenUsageKey.TOTAL_TOKENS: total if total is not None else prompt}
+
+
+def responses_usage(response: Any) -> dict[str, int] | None:
+    """Responses API: input_tokens / output_tokens."""
+    usage = field(response, "usage")
+    if usage is None:
+        return None
+    inp, out_tokens = field(usage, "input_tokens"), field(usage, "output_tokens")
+    if inp is None and out_tokens is None:
+        return None
+    inp, out_tokens = inp or 0, out_tokens or 0
+    total = field(usage, "total_tokens")
+    out = {
+        TokenUsageKey.INPUT_TOKENS: inp,
+        TokenUsageKey.OUTPUT_TOKENS: out_tokens,
+        TokenUsageKey.TOTAL_TOKENS: total if total is not None else inp + out_tokens,
+    }
+    if (cached := _cached(field(usage, "input_tokens_details"))) is not None:
+        out[TokenUsageKey.CACHE_READ_INPUT_TOKENS] = cached
+    return out
+
+
+def with_choices(response: Any) -> Any:
+    """A server that answers 200 with something else gives an SDK object without choices
+    (the SDK does not validate); it is recorded with an empty list so it still reads as one."""
+    if isinstance(response, dict) or getattr(response, "choices", None) is not None:
+        return response
+    out = response.model_dump(mode="json")
+    out["choices"] = []
+    return out
+
+
+def _as_chat_tool(tool: Mapping[str, Any]) -> dict[str, Any]:
+    kind = tool.get("type") or "function"
+    fn = tool.get("function")
+    if kind == "function" and isinstance(fn, Mapping):  # chat.completions
+        return {"type": "function", "function": dict(fn)}
+    if kind == "function":  # Responses API: the function's fields sit on the tool itself
+        spec = {k: tool[k] for k in ("name", "description", "parameters", "strict") if k in tool}
+        return {"type": "function", "function": spec}
+    # a built-in tool (web_search, file_search, custom, ...): named for what it is
+    spec = {"name": tool.get("name") or kind}
+    if tool.get("description"):
+        spec["description"] = tool["description"]
+    return {"type": "function", "function": spec}
+
+
+def chat_tools(kwargs: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    tools = kwargs.get("tools")
+    if not isinstance(tools, (list, tuple)):
+        return None
+    return [_as_chat_tool(t) for t in tools if isinstance(t, Mapping)] or None
+
+
+_COMPATIBLE_SERVERS = (("deepseek", "deepseek"), ("openrouter", "openrouter"), ("azure", "azure"),
+                       ("ollama", "ollama"), ("groq", "groq"), ("mistral", "mistral"), ("together", "together"),
+                       ("fireworks", "fireworks"), ("x.ai", "xai"), ("perplexity", "perplexity"))
+
+
+def provider_name(resource: Any) -> str:
+    """'openai', or the OpenAI-compatible server the client's base_url points at."""
+    client = getattr(resource, "_client", None)
+    if client is None:
+        return "openai"
+    if "Azure" in type(client).__name__:
+        return "azure"
+    url = client.base_url
+    host = url.host or ""
+    if host.endswith("openai.com"):
+        return "openai"
+    for needle, name in _COMPATIBLE_SERVERS:
+        if needle in host:
+            return name
+    if url.port == 11434:  # Ollama's default port
+        return "ollama"
+    return "openai"
