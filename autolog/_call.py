@@ -45,18 +45,21 @@ def _span_name(instance: Any, method: str, kwargs: Mapping[str, Any]) -> str:
 
 
 def _plain(value: Any) -> Any:
+    """An SDK model as JSON-ready data (a parsed() field typed None in the SDK's own schema makes
+    pydantic warn; that warning is the SDK's business, not the caller's)."""
     dump = getattr(value, "model_dump", None)
-    return dump(mode="json") if callable(dump) else value
+    return dump(mode="json", warnings=False) if callable(dump) else value
 
 
 def recorded(options: Options, value: Any, what: str) -> Any:
     """``value`` as the options allow it to be stored: dropped, scrubbed by ``redact``, or as is."""
     if not options.capture_content or value is None:
         return None
+    value = _plain(value)
     if options.redact is None:
         return value
     try:
-        return options.redact(_plain(value), what)
+        return options.redact(value, what)
     except Exception:
         _logger.debug("autolog: redact() raised; the %s are not recorded", what, exc_info=True)
         return None

@@ -15,10 +15,20 @@ from . import _streams
 _logger = logging.getLogger("autolog")
 
 
+def _is_stream(response: Any) -> bool:
+    flag = getattr(response, "_is_sse_stream", None)  # APIResponse
+    return bool(getattr(response, "_stream", False) if flag is None else flag)  # LegacyAPIResponse
+
+
+def _body_read(response: Any) -> bool:
+    """A non-streamed body already read: parse() makes the response object without more I/O."""
+    return not _is_stream(response) and hasattr(response.http_response, "_content")
+
+
 def read_response(response: Any, call) -> Any:
     """``with_raw_response``: the body is already read, so it is parsed now (the SDK caches the
     parsed object, and the caller's own ``parse()`` returns that same object)."""
-    if getattr(response, "_stream", False):
+    if _is_stream(response):
         return OpenResponseProxy(response, call)
     try:
         parsed = response.parse()
@@ -30,21 +40,16 @@ def read_response(response: Any, call) -> Any:
 
 
 def _end_unparsed(call, response: Any, streams: list, returned_ns: int) -> None:
-    """The caller closed or dropped the response without ``parse()``: record its body if it was
-    read, a non-streamed body being what parse() would have turned into the response object.
+    """The caller dropped the response without ``parse()``: record its body if it was read.
     A stream handed out by ``parse()`` ends the span itself."""
     if call.ended or streams:
         return
     parsed = None
     try:
-        if not getattr(response, "_stream", True) and hasattr(response.http_response, "_content"):
+        if _body_read(response) and not inspect.iscoroutinefunction(response.parse):
             parsed = response.parse()
-            if inspect.isawaitable(parsed):
-                parsed.close()
-                parsed = None
     except Exception:
-        _logger.debug("autolog: could not parse a closed response", exc_info=True)
-        parsed = None
+        _logger.debug("autolog: could not parse a dropped response", exc_info=True)
     call.finish(parsed, end_ns=returned_ns)
 
 
@@ -87,17 +92,33 @@ class OpenResponseProxy(wrapt.ObjectProxy):
         closing = self.__wrapped__.close(*args, **kwargs)
         if inspect.isawaitable(closing):
             return self._closed_later(closing)
-        self._closed()
+        parsed = None
+        if self._unparsed_body():
+            try:
+                parsed = self.__wrapped__.parse()
+            except Exception:
+                _logger.debug("autolog: could not parse a closed response", exc_info=True)
+        self._closed(parsed)
         return closing
 
     async def _closed_later(self, pending):
         try:
             return await pending
         finally:
-            self._closed()
+            parsed = None
+            if self._unparsed_body():
+                try:
+                    parsed = await self.__wrapped__.parse()
+                except Exception:
+                    _logger.debug("autolog: could not parse a closed response", exc_info=True)
+            self._closed(parsed)
 
-    def _closed(self) -> None:
+    def _unparsed_body(self) -> bool:
+        return not self._self_call.ended and not self._self_streams and _body_read(self.__wrapped__)
+
+    def _closed(self, parsed: Any) -> None:
+        """The caller closed the response (or left its ``with`` block)."""
         if self._self_streams:
             self._self_streams[-1]._self_state.closed()
         else:
-            _end_unparsed(self._self_call, self.__wrapped__, self._self_streams, self._self_returned_ns)
+            self._self_call.finish(parsed, end_ns=self._self_returned_ns)

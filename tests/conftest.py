@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import os
+import uuid
+from pathlib import Path
+
+os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "false")  # spans are stored as they end
+
+import anthropic
+import mlflow
+import openai
+import pytest
+import vcr
+
+import autolog
+from autolog._config import STATE
+
+ROOT = Path(__file__).resolve().parent.parent
+VCR = vcr.VCR(
+    cassette_library_dir=str(ROOT / "cassettes"),
+    record_mode="none",
+    match_on=["method", "scheme", "host", "port", "path"],
+)
+
+
+@pytest.fixture(scope="session")
+def tracking_uri(tmp_path_factory):
+    uri = f"sqlite:///{tmp_path_factory.mktemp('store')}/mlflow.db"
+    mlflow.set_tracking_uri(uri)
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    return uri
+
+
+@pytest.fixture(autouse=True)
+def experiment(tracking_uri):
+    """A fresh experiment per test, so that each test reads back only its own traces."""
+    experiment_id = mlflow.set_experiment(f"test-{uuid.uuid4().hex[:12]}").experiment_id
+    yield experiment_id
+
+
+@pytest.fixture(autouse=True)
+def traced():
+    autolog.autolog()
+    yield
+    autolog.revert()
+    STATE.enabled = True
+    STATE.by_provider.clear()
+    logging.getLogger("autolog").setLevel(logging.NOTSET)
+    mlflow.tracing.enable()
+
+
+def traces(experiment_id):
+    """The experiment's traces as MLflow stores them, oldest first."""
+    found = mlflow.search_traces(locations=[experiment_id], return_type="list", order_by=["timestamp_ms ASC"])
+    return list(found)
+
+
+def only_span(experiment_id):
+    """The single LLM span of the single trace in the experiment."""
+    found = traces(experiment_id)
+    assert len(found) == 1, f"expected one trace, found {len(found)}"
+    spans = found[0].data.spans
+    assert len(spans) == 1, [s.name for s in spans]
+    return spans[0]
+
+
+def usage_of(span):
+    usage = span.attributes.get("mlflow.chat.tokenUsage")
+    return json.loads(usage) if isinstance(usage, str) else usage
+
+
+def exception_events(span):
+    return [e for e in span.events if e.name == "exception"]
+
+
+class Mode:
+    """Runs one test body against the sync or the async client: the async side drives the same
+    calls through one event loop that lives as long as the test."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.is_async = name == "async"
+        self.runner = asyncio.Runner() if self.is_async else None
+
+    def openai(self, **kwargs):
+        kwargs.setdefault("api_key", "sk-test")
+        kwargs.setdefault("max_retries", 0)
+        return (openai.AsyncOpenAI if self.is_async else openai.OpenAI)(**kwargs)
+
+    def anthropic(self, **kwargs):
+        kwargs.setdefault("api_key", "sk-ant-test")
+        kwargs.setdefault("max_retries", 0)
+        return (anthropic.AsyncAnthropic if self.is_async else anthropic.Anthropic)(**kwargs)
+
+    def wait(self, value):
+        """The value of a call: awaited on the async side."""
+        if inspect.isawaitable(value):
+            return self.runner.run(_awaited(value))
+        return value
+
+    def drain(self, stream) -> list:
+        if self.is_async:
+            return self.runner.run(_collect(stream))
+        return list(stream)
+
+    def take(self, stream, n: int) -> list:
+        if self.is_async:
+            return self.runner.run(_take(stream, n))
+        it = iter(stream)
+        return [next(it) for _ in range(n)]
+
+    def close(self, stream) -> None:
+        self.wait(stream.close())
+
+    def enter(self, manager):
+        return self.wait(manager.__aenter__()) if self.is_async else manager.__enter__()
+
+    def exit(self, manager) -> None:
+        self.wait(manager.__aexit__(None, None, None)) if self.is_async else manager.__exit__(None, None, None)
+
+    def shutdown(self) -> None:
+        if self.runner is not None:
+            self.runner.close()
+
+
+async def _awaited(value):
+    return await value
+
+
+async def _collect(stream):
+    return [item async for item in stream]
+
+
+async def _take(stream, n):
+    out = []
+    async for item in stream:
+        out.append(item)
+        if len(out) == n:
+            break
+    return out
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request):
+    m = Mode(request.param)
+    yield m
+    m.shutdown()
