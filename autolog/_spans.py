@@ -1,8 +1,10 @@
 """One span's life on MLflow: start it, end it OK or with an error. Nothing here raises."""
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import sys
 from typing import Any, Mapping
 
 import mlflow
@@ -15,6 +17,26 @@ _logger = logging.getLogger("autolog")
 
 _EXPERIMENT_ENV = ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME")
 _default_experiment: tuple[tuple, str | None] | None = None
+
+
+# Modules MLflow tries to import on every span start and end, and that cannot import in an
+# mlflow-skinny install (mlflow.pyfunc needs numpy). Python does not remember a failed import:
+# each attempt re-runs mlflow.pyfunc's __init__ up to the failure, ~0.6 ms, several per trace.
+_MLFLOW_OPTIONAL = ("mlflow.pyfunc.context",)
+
+
+def remember_failed_imports() -> None:
+    """Marks MLflow's optional modules that cannot be imported here as absent (None in
+    sys.modules), so that MLflow's own try/except ImportError around them fails at once."""
+    for name in _MLFLOW_OPTIONAL:
+        if name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            sys.modules[name] = None  # type: ignore[assignment]
+        except Exception:
+            _logger.debug("autolog: importing %s failed", name, exc_info=True)
 
 
 def _has_parent_span() -> bool:

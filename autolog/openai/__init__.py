@@ -8,6 +8,7 @@ from mlflow.entities import SpanType
 from .._call import make_wrapper
 from .._config import configure, make_options
 from .._kinds import Kind, Provider
+from .._spans import remember_failed_imports
 from .._patching import Target, patch_targets, when_imported, withdraw
 from . import _accumulators as acc
 from . import _attributes as attrs
@@ -59,6 +60,7 @@ def _kinds() -> dict[str, Kind]:
 
 
 def _patch() -> None:
+    remember_failed_imports()
     kinds = _kinds()
     patch_targets(
         TARGETS,

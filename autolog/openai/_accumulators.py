@@ -12,22 +12,22 @@ def _dump(obj: Any) -> Any:
 
 
 class _Head:
-    """The fields every chunk repeats; the first non-empty value wins."""
+    """The fields every chunk repeats, from the first chunk that names the model (a compatible
+    server may open with a chunk that does not)."""
 
-    __slots__ = ("id", "created", "model", "system_fingerprint", "service_tier")
+    __slots__ = ("id", "created", "model", "system_fingerprint", "service_tier", "settled")
 
     def __init__(self) -> None:
         self.id = self.created = self.model = self.system_fingerprint = self.service_tier = None
+        self.settled = False
 
     def update(self, chunk: Any) -> None:
-        if self.model is None or self.id is None:
-            self.id = self.id or chunk.id
-            self.created = self.created or chunk.created
-            self.model = self.model or chunk.model
-        if self.system_fingerprint is None:
-            self.system_fingerprint = getattr(chunk, "system_fingerprint", None)
-        if self.service_tier is None:
-            self.service_tier = getattr(chunk, "service_tier", None)
+        self.id = self.id or chunk.id
+        self.created = self.created or chunk.created
+        self.model = self.model or chunk.model
+        self.system_fingerprint = self.system_fingerprint or getattr(chunk, "system_fingerprint", None)
+        self.service_tier = self.service_tier or getattr(chunk, "service_tier", None)
+        self.settled = bool(self.model and self.id)
 
     def fields(self, obj: str) -> dict[str, Any]:
         out = {"id": self.id, "object": obj, "created": self.created, "model": self.model}
@@ -134,7 +134,8 @@ class ChatCompletionAccumulator:
         self.usage = None
 
     def add(self, chunk: Any) -> None:
-        self.head.update(chunk)
+        if not self.head.settled:
+            self.head.update(chunk)
         if chunk.usage is not None:
             self.usage = chunk.usage
         for choice in chunk.choices:
@@ -173,7 +174,8 @@ class CompletionAccumulator:
         self.usage = None
 
     def add(self, chunk: Any) -> None:
-        self.head.update(chunk)
+        if not self.head.settled:
+            self.head.update(chunk)
         if chunk.usage is not None:
             self.usage = chunk.usage
         for choice in chunk.choices:
