@@ -336,6 +336,11 @@ def demo_cassette() -> list[dict]:
             + a["messages_stream"] + o["chat_error_429"])
 
 
+def readme_cassette() -> list[dict]:
+    """What the README's quick start asks for."""
+    return openai_cassettes()["chat"] + anthropic_cassettes()["messages_stream"]
+
+
 def write(path: Path, interactions: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump({"interactions": interactions, "version": 1}, sort_keys=False, allow_unicode=True, width=120)
@@ -348,6 +353,7 @@ def main() -> None:
     for name, interactions in anthropic_cassettes().items():
         write(ROOT / "cassettes" / "anthropic" / f"{name}.yaml", interactions)
     write(ROOT / "autolog" / "_demo" / "cassettes" / "session.yaml", demo_cassette())
+    write(ROOT / "cassettes" / "readme.yaml", readme_cassette())
 
 
 if __name__ == "__main__":

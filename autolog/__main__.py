@@ -1,0 +1,53 @@
+"""Command line: ``python -m autolog demo`` and ``python -m autolog traces``."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autolog", description="Trace OpenAI and Anthropic SDK calls into MLflow.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run a short recorded session with tracing on (no key, no network)")
+    demo.add_argument("--tracking-uri", help="MLflow tracking URI (default: MLflow's, sqlite:///mlflow.db)")
+    traces = commands.add_parser("traces", help="list recent traces")
+    traces.add_argument("--last", type=int, default=20, help="how many (default 20)")
+    traces.add_argument("--tracking-uri", help="MLflow tracking URI (default: MLflow's, sqlite:///mlflow.db)")
+    traces.add_argument("--experiment", help="experiment name (default: every experiment)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.ERROR)
+    if args.command == "demo":
+        from ._demo import main as demo
+
+        return demo(args.tracking_uri)
+
+    import os
+
+    # a listing should say at once that a server does not answer, not retry for minutes
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+    import mlflow
+
+    from ._traces_table import StoreError, format_table, read_traces, trace_row
+
+    if args.last < 1:
+        print("autolog traces: --last must be at least 1", file=sys.stderr)
+        return 2
+    uri = args.tracking_uri or mlflow.get_tracking_uri()
+    try:
+        rows = [trace_row(t) for t in read_traces(uri, args.experiment, args.last)]
+    except StoreError as error:
+        print(f"autolog traces: {error}", file=sys.stderr)
+        return 1
+    print(format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""``python -m autolog demo``: a short scripted session through the real ``openai`` and
+``anthropic`` SDKs, answered from the recordings bundled with the package (no key, no network)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+CASSETTE = Path(__file__).parent / "cassettes" / "session.yaml"
+EXPERIMENT = "autolog-demo"
+
+
+def recorded_transport(path: Path = CASSETTE):
+    """An httpx2 transport that answers each request with the next recording made for its
+    method and path, as a vcrpy cassette in playback."""
+    import httpx2
+
+    queues: dict[tuple[str, str], list] = {}
+    for item in yaml.safe_load(path.read_text())["interactions"]:
+        request, response = item["request"], item["response"]
+        key = (request["method"], httpx2.URL(request["uri"]).path)
+        queues.setdefault(key, []).append(response)
+
+    def answer(request):
+        pending = queues.get((request.method, request.url.path))
+        if not pending:
+            return httpx2.Response(404, json={"error": {"message": f"no recording for {request.url.path}"}})
+        response = pending.pop(0)
+        headers = {k: v[0] for k, v in response["headers"].items()}
+        return httpx2.Response(response["status"]["code"], headers=headers, content=response["body"]["string"].encode())
+
+    return httpx2.MockTransport(answer)
+
+
+def run_session(say: Callable[[str], None] = print) -> None:
+    import anthropic
+    import httpx2
+    import openai
+
+    transport = recorded_transport()
+    http = httpx2.Client(transport=transport)
+    oai = openai.OpenAI(api_key="demo-key", base_url="https://api.openai.com/v1", http_client=http, max_retries=0)
+    claude = anthropic.Anthropic(api_key="demo-key", base_url="https://api.anthropic.com", http_client=http,
+                                 max_retries=0)
+    question = [{"role": "user", "content": "What is the capital of France?"}]
+
+    answer = oai.chat.completions.create(model="gpt-4o-mini", messages=question)
+    say(f"openai chat          -> {answer.choices[0].message.content}")
+
+    stream = oai.chat.completions.create(model="gpt-4o-mini", messages=question, stream=True,
+                                         stream_options={"include_usage": True})
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    say(f"openai chat, stream  -> {text}")
+
+    weather = {"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    called = oai.chat.completions.create(model="gpt-4o-mini", tools=[weather],
+                                         messages=[{"role": "user", "content": "Weather in Paris and Rome?"}])
+    call = called.choices[0].message.tool_calls[0]
+    say(f"openai tool call     -> {call.function.name}({call.function.arguments})")
+
+    vectors = oai.embeddings.create(model="text-embedding-3-small", input=["hello", "world"])
+    say(f"openai embeddings    -> {len(vectors.data)} vectors")
+
+    message = claude.messages.create(model="claude-sonnet-4-5", max_tokens=256, messages=question)
+    say(f"anthropic message    -> {message.content[0].text}")
+
+    with claude.messages.stream(model="claude-sonnet-4-5", max_tokens=256, messages=question) as helper:
+        say(f"anthropic stream     -> {''.join(helper.text_stream)}")
+
+    try:
+        oai.chat.completions.create(model="gpt-4o-mini", messages=question)
+    except openai.RateLimitError as error:
+        say(f"openai failing call  -> {type(error).__name__} (recorded as an ERROR span)")
+
+
+def main(tracking_uri: str | None = None) -> int:
+    import mlflow
+
+    import autolog
+    from autolog._traces_table import format_table, read_traces, trace_row
+
+    if tracking_uri:
+        mlflow.set_tracking_uri(tracking_uri)
+    uri = mlflow.get_tracking_uri()
+    mlflow.set_experiment(EXPERIMENT)
+    autolog.autolog()
+    print(f"Tracing into {uri} (experiment {EXPERIMENT!r}); the answers come from recordings.\n")
+    run_session()
+    mlflow.flush_trace_async_logging()
+    rows = [trace_row(t) for t in read_traces(uri, EXPERIMENT, 7)]
+    print(f"\nRead back from the store, newest first:\n{format_table(rows)}")
+    print("\nSee them in the MLflow UI: pip install mlflow && mlflow ui --backend-store-uri " + uri)
+    return 0
