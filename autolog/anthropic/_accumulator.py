@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .._text import TextBuffer
+
 
 def _dump(obj: Any) -> Any:
     dump = getattr(obj, "model_dump", None)
@@ -15,9 +17,9 @@ class _Block:
 
     def __init__(self, start: Any) -> None:
         self.start = start  # the content_block of content_block_start
-        self.text: list[str] = []
-        self.json: list[str] = []
-        self.thinking: list[str] = []
+        self.text = TextBuffer()
+        self.json = TextBuffer()
+        self.thinking = TextBuffer()
         self.signature: str | None = None
         self.citations: list[Any] = []
 
@@ -37,15 +39,15 @@ class _Block:
     def build(self) -> dict[str, Any]:
         block = _dump(self.start) if self.start is not None else {"type": "text", "text": ""}
         if self.text:
-            block["text"] = (block.get("text") or "") + "".join(self.text)
+            block["text"] = (block.get("text") or "") + self.text.text()
         if self.thinking:
-            block["thinking"] = (block.get("thinking") or "") + "".join(self.thinking)
+            block["thinking"] = (block.get("thinking") or "") + self.thinking.text()
         if self.signature is not None:
             block["signature"] = self.signature
         if self.citations:
             block["citations"] = (block.get("citations") or []) + [_dump(c) for c in self.citations]
         if self.json:
-            raw = "".join(self.json)
+            raw = self.json.text()
             try:
                 block["input"] = json.loads(raw) if raw.strip() else {}
             except ValueError:  # cut off mid-way: keep what arrived

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._text import TextBuffer
+
 
 def _dump(obj: Any) -> Any:
     dump = getattr(obj, "model_dump", None)
@@ -44,9 +46,9 @@ class _ChatChoice:
 
     def __init__(self) -> None:
         self.role = "assistant"
-        self.content: list[str] = []
-        self.refusal: list[str] = []
-        self.reasoning: list[str] = []
+        self.content = TextBuffer()
+        self.refusal = TextBuffer()
+        self.reasoning = TextBuffer()
         self.reasoning_key = None
         self.tools: dict[int, dict[str, Any]] = {}
         self.function: dict[str, Any] | None = None
@@ -67,7 +69,7 @@ class _ChatChoice:
         if delta.function_call is not None:
             fn = self.function
             if fn is None:
-                fn = self.function = {"name": None, "arguments": []}
+                fn = self.function = {"name": None, "arguments": TextBuffer()}
             fn["name"] = fn["name"] or delta.function_call.name
             if delta.function_call.arguments:
                 fn["arguments"].append(delta.function_call.arguments)
@@ -93,7 +95,7 @@ class _ChatChoice:
     def _add_tool_call(self, call: Any) -> None:
         slot = self.tools.get(call.index)
         if slot is None:
-            slot = self.tools[call.index] = {"id": None, "type": "function", "name": None, "arguments": []}
+            slot = self.tools[call.index] = {"id": None, "type": "function", "name": None, "arguments": TextBuffer()}
         if call.id:
             slot["id"] = call.id
         if call.type:
@@ -108,18 +110,18 @@ class _ChatChoice:
     def message(self) -> dict[str, Any]:
         message: dict[str, Any] = {
             "role": self.role,
-            "content": "".join(self.content) if self.content else None,
-            "refusal": "".join(self.refusal) if self.refusal else None,
+            "content": self.content.text() if self.content else None,
+            "refusal": self.refusal.text() if self.refusal else None,
         }
         if self.tools:
             message["tool_calls"] = [
-                {"id": t["id"], "type": t["type"], "function": {"name": t["name"], "arguments": "".join(t["arguments"])}}
+                {"id": t["id"], "type": t["type"], "function": {"name": t["name"], "arguments": t["arguments"].text()}}
                 for _, t in sorted(self.tools.items())
             ]
         if self.function is not None:
-            message["function_call"] = {"name": self.function["name"], "arguments": "".join(self.function["arguments"])}
+            message["function_call"] = {"name": self.function["name"], "arguments": self.function["arguments"].text()}
         if self.reasoning:
-            message[self.reasoning_key] = "".join(self.reasoning)
+            message[self.reasoning_key] = self.reasoning.text()
         for key, value in self.extra.items():
             message.setdefault(key, _dump(value) if not isinstance(value, list) else [_dump(v) for v in value])
         return message
@@ -169,7 +171,7 @@ class CompletionAccumulator:
 
     def __init__(self) -> None:
         self.head = _Head()
-        self.texts: dict[int, list[str]] = {}
+        self.texts: dict[int, TextBuffer] = {}
         self.finish: dict[int, Any] = {}
         self.usage = None
 
@@ -181,7 +183,7 @@ class CompletionAccumulator:
         for choice in chunk.choices:
             pieces = self.texts.get(choice.index)
             if pieces is None:
-                pieces = self.texts[choice.index] = []
+                pieces = self.texts[choice.index] = TextBuffer()
             if choice.text:
                 pieces.append(choice.text)
             if choice.finish_reason:
@@ -190,7 +192,7 @@ class CompletionAccumulator:
     def result(self) -> dict[str, Any]:
         out = self.head.fields("text_completion")
         out["choices"] = [
-            {"index": index, "text": "".join(pieces), "finish_reason": self.finish.get(index), "logprobs": None}
+            {"index": index, "text": pieces.text(), "finish_reason": self.finish.get(index), "logprobs": None}
             for index, pieces in sorted(self.texts.items())
         ]
         out["usage"] = _dump(self.usage) if self.usage is not None else None
@@ -208,14 +210,14 @@ class ResponseAccumulator:
         self.snapshot = None
         self.final = None
         self.items: dict[int, Any] = {}
-        self.texts: dict[int, list[str]] = {}
+        self.texts: dict[int, TextBuffer] = {}
 
     def add(self, event: Any) -> None:
         kind = event.type
         if kind == "response.output_text.delta":
             pieces = self.texts.get(event.output_index)
             if pieces is None:
-                pieces = self.texts[event.output_index] = []
+                pieces = self.texts[event.output_index] = TextBuffer()
             pieces.append(event.delta)
         elif kind == "response.output_item.done":
             self.items[event.output_index] = event.item
@@ -235,7 +237,7 @@ class ResponseAccumulator:
                     "type": "message",
                     "role": "assistant",
                     "status": "in_progress",
-                    "content": [{"type": "output_text", "text": "".join(pieces), "annotations": []}],
+                    "content": [{"type": "output_text", "text": pieces.text(), "annotations": []}],
                 }
         out["output"] = [item for _, item in sorted(output.items())]
         return out
