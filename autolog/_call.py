@@ -94,42 +94,43 @@ class Call:
         attributes: dict[str, Any] = {}
         if response is None:
             return attributes
-        if model := field(response, "model"):
-            attributes[SpanAttributeKey.MODEL] = model
-        if usage := self.kind.usage(response):
-            attributes[SpanAttributeKey.CHAT_USAGE] = dict(usage)
+        try:
+            if model := field(response, "model"):
+                attributes[SpanAttributeKey.MODEL] = model
+            if usage := self.kind.usage(response):
+                attributes[SpanAttributeKey.CHAT_USAGE] = dict(usage)
+        except Exception:
+            _logger.debug("autolog: could not read the response's attributes", exc_info=True)
         return attributes
 
-    def finish(self, response: Any, extra: Mapping[str, Any] | None = None, end_ns: int | None = None) -> None:
-        """Ends the span OK; ``end_ns`` when the call ended before its response was looked at."""
-        if self.ended:
-            return
-        self.ended = True
-        attributes = self._safe_attributes(response)
-        if extra:
-            attributes.update(extra)
+    def _outputs(self, response: Any) -> Any:
         if self.kind.output is not None and response is not None:
             try:
                 response = self.kind.output(response)
             except Exception:
                 _logger.debug("autolog: could not mend the response", exc_info=True)
-        _spans.end_ok(self.span, recorded(self.options, response, "outputs"), attributes, end_ns)
+        return recorded(self.options, response, "outputs")
+
+    def finish(self, response: Any, extra: Mapping[str, Any] | None = None, end_ns: int | None = None) -> None:
+        """Ends the span OK; ``end_ns`` when the call ended before its response was looked at."""
+        self._end(response, extra, None, end_ns)
 
     def fail(self, error: BaseException, partial: Any = None, extra: Mapping[str, Any] | None = None) -> None:
+        """Ends the span with the error, and what had arrived before it."""
+        self._end(partial, extra, error, None)
+
+    def _end(self, response: Any, extra: Mapping[str, Any] | None, error: BaseException | None,
+             end_ns: int | None) -> None:
         if self.ended:
             return
         self.ended = True
-        attributes = self._safe_attributes(partial)
+        attributes = self._response_attributes(response)
         if extra:
             attributes.update(extra)
-        _spans.end_error(self.span, error, recorded(self.options, partial, "outputs"), attributes)
-
-    def _safe_attributes(self, response: Any) -> dict[str, Any]:
-        try:
-            return self._response_attributes(response)
-        except Exception:
-            _logger.debug("autolog: could not read the response's attributes", exc_info=True)
-            return {}
+        if error is None:
+            _spans.end_ok(self.span, self._outputs(response), attributes, end_ns)
+        else:
+            _spans.end_error(self.span, error, self._outputs(response), attributes)
 
     def returned(self, result: Any) -> Any:
         """What the caller gets back: the result itself, or for a stream or an unread raw

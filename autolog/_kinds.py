@@ -59,3 +59,11 @@ def field(obj: Any, name: str, default: Any = None) -> Any:
     if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
+
+
+def tools_from(kwargs: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], dict]) -> list[dict] | None:
+    """The call's ``tools``, each as an MLflow chat tool ({"type": "function", "function": {...}})."""
+    tools = kwargs.get("tools")
+    if not isinstance(tools, (list, tuple)):
+        return None
+    return [convert(t) for t in tools if isinstance(t, Mapping)] or None

@@ -5,11 +5,9 @@ from typing import Any
 
 from mlflow.entities import SpanType
 
-from .._call import make_wrapper
-from .._config import configure, make_options
 from .._kinds import Kind, Provider
-from .._spans import remember_failed_imports
-from .._patching import Target, patch_targets, when_imported, withdraw
+from .._patching import Target
+from .._provider import ProviderPatches
 from . import _attributes as attrs
 from ._accumulator import MessageAccumulator
 
@@ -45,27 +43,14 @@ def _kinds() -> dict[str, Kind]:
     return {"messages": Kind("messages", SpanType.CHAT_MODEL, provider, attrs.usage, MessageAccumulator, attrs.chat_tools)}
 
 
-def _patch() -> None:
-    remember_failed_imports()
-    kinds = _kinds()
-    patch_targets(
-        TARGETS,
-        lambda target, is_async: make_wrapper(
-            kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred
-        ),
-    )
+_patches = ProviderPatches("anthropic", TARGETS, _kinds)
 
 
 def autolog(**options: Any) -> None:
     """Traces every call made through the ``anthropic`` SDK from now on (see ``autolog.autolog``)."""
-    settings = make_options(**options)
-    configure("anthropic", settings)
-    if settings.disable:
-        withdraw("anthropic", "anthropic")
-    else:
-        when_imported("anthropic", "anthropic", _patch)
+    _patches.autolog(**options)
 
 
 def revert() -> None:
     """Puts the ``anthropic`` SDK's own methods back."""
-    withdraw("anthropic", "anthropic")
+    _patches.revert()

@@ -5,7 +5,7 @@ from typing import Any, Mapping
 
 from mlflow.tracing.constant import TokenUsageKey
 
-from .._kinds import field
+from .._kinds import field, tools_from
 
 
 def usage(response: Any) -> dict[str, int] | None:
@@ -43,10 +43,7 @@ def _as_chat_tool(tool: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def chat_tools(kwargs: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    tools = kwargs.get("tools")
-    if not isinstance(tools, (list, tuple)):
-        return None
-    return [_as_chat_tool(t) for t in tools if isinstance(t, Mapping)] or None
+    return tools_from(kwargs, _as_chat_tool)
 
 
 def provider_name(resource: Any) -> str:

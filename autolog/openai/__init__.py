@@ -5,11 +5,9 @@ from typing import Any
 
 from mlflow.entities import SpanType
 
-from .._call import make_wrapper
-from .._config import configure, make_options
 from .._kinds import Kind, Provider
-from .._spans import remember_failed_imports
-from .._patching import Target, patch_targets, when_imported, withdraw
+from .._patching import Target
+from .._provider import ProviderPatches
 from . import _accumulators as acc
 from . import _attributes as attrs
 
@@ -59,27 +57,14 @@ def _kinds() -> dict[str, Kind]:
     }
 
 
-def _patch() -> None:
-    remember_failed_imports()
-    kinds = _kinds()
-    patch_targets(
-        TARGETS,
-        lambda target, is_async: make_wrapper(
-            kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred
-        ),
-    )
+_patches = ProviderPatches("openai", TARGETS, _kinds)
 
 
 def autolog(**options: Any) -> None:
     """Traces every call made through the ``openai`` SDK from now on (see ``autolog.autolog``)."""
-    settings = make_options(**options)
-    configure("openai", settings)
-    if settings.disable:
-        withdraw("openai", "openai")
-    else:
-        when_imported("openai", "openai", _patch)
+    _patches.autolog(**options)
 
 
 def revert() -> None:
     """Puts the ``openai`` SDK's own methods back."""
-    withdraw("openai", "openai")
+    _patches.revert()

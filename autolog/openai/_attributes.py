@@ -5,48 +5,18 @@ from typing import Any, Mapping
 
 from mlflow.tracing.constant import TokenUsageKey
 
-from .._kinds import field
+from .._kinds import field, tools_from
 
 
 def _cached(details: Any) -> int | None:
     return field(details, "cached_tokens") if details is not None else None
 
 
-def chat_usage(response: Any) -> dict[str, int] | None:
-    """chat.completions and legacy completions: prompt_tokens / completion_tokens."""
+def _token_usage(response: Any, input_key: str, output_key: str, details_key: str) -> dict[str, int] | None:
     usage = field(response, "usage")
     if usage is None:
         return None
-    prompt, completion = field(usage, "prompt_tokens"), field(usage, "completion_tokens")
-    if prompt is None and completion is None:
-        return None
-    prompt, completion = prompt or 0, completion or 0
-    total = field(usage, "total_tokens")
-    out = {
-        TokenUsageKey.INPUT_TOKENS: prompt,
-        TokenUsageKey.OUTPUT_TOKENS: completion,
-        TokenUsageKey.TOTAL_TOKENS: total if total is not None else prompt + completion,
-    }
-    if (cached := _cached(field(usage, "prompt_tokens_details"))) is not None:
-        out[TokenUsageKey.CACHE_READ_INPUT_TOKENS] = cached
-    return out
-
-
-def embedding_usage(response: Any) -> dict[str, int] | None:
-    usage = field(response, "usage")
-    if usage is None or field(usage, "prompt_tokens") is None:
-        return None
-    prompt = field(usage, "prompt_tokens")
-    total = field(usage, "total_tokens")
-    return {TokenUsageKey.INPUT_TOKENS: prompt, TokenUsageKey.TOTAL_TOKENS: total if total is not None else prompt}
-
-
-def responses_usage(response: Any) -> dict[str, int] | None:
-    """Responses API: input_tokens / output_tokens."""
-    usage = field(response, "usage")
-    if usage is None:
-        return None
-    inp, out_tokens = field(usage, "input_tokens"), field(usage, "output_tokens")
+    inp, out_tokens = field(usage, input_key), field(usage, output_key)
     if inp is None and out_tokens is None:
         return None
     inp, out_tokens = inp or 0, out_tokens or 0
@@ -56,9 +26,28 @@ def responses_usage(response: Any) -> dict[str, int] | None:
         TokenUsageKey.OUTPUT_TOKENS: out_tokens,
         TokenUsageKey.TOTAL_TOKENS: total if total is not None else inp + out_tokens,
     }
-    if (cached := _cached(field(usage, "input_tokens_details"))) is not None:
+    if (cached := _cached(field(usage, details_key))) is not None:
         out[TokenUsageKey.CACHE_READ_INPUT_TOKENS] = cached
     return out
+
+
+def chat_usage(response: Any) -> dict[str, int] | None:
+    """chat.completions and legacy completions: prompt_tokens / completion_tokens."""
+    return _token_usage(response, "prompt_tokens", "completion_tokens", "prompt_tokens_details")
+
+
+def responses_usage(response: Any) -> dict[str, int] | None:
+    """Responses API: input_tokens / output_tokens."""
+    return _token_usage(response, "input_tokens", "output_tokens", "input_tokens_details")
+
+
+def embedding_usage(response: Any) -> dict[str, int] | None:
+    usage = field(response, "usage")
+    if usage is None or field(usage, "prompt_tokens") is None:
+        return None
+    prompt = field(usage, "prompt_tokens")
+    total = field(usage, "total_tokens")
+    return {TokenUsageKey.INPUT_TOKENS: prompt, TokenUsageKey.TOTAL_TOKENS: total if total is not None else prompt}
 
 
 def with_choices(response: Any) -> Any:
@@ -87,10 +76,7 @@ def _as_chat_tool(tool: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def chat_tools(kwargs: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    tools = kwargs.get("tools")
-    if not isinstance(tools, (list, tuple)):
-        return None
-    return [_as_chat_tool(t) for t in tools if isinstance(t, Mapping)] or None
+    return tools_from(kwargs, _as_chat_tool)
 
 
 _COMPATIBLE_SERVERS = (("deepseek", "deepseek"), ("openrouter", "openrouter"), ("azure", "azure"),

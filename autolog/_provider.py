@@ -1,0 +1,39 @@
+"""What every provider's ``autolog()`` does: take its options, and patch its SDK's methods when
+the SDK is imported (now, if it already is)."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ._call import make_wrapper
+from ._config import configure, make_options
+from ._kinds import Kind
+from ._patching import Target, patch_targets, when_imported, withdraw
+from ._spans import remember_failed_imports
+
+
+class ProviderPatches:
+    def __init__(self, name: str, targets: list[Target], kinds: Callable[[], dict[str, Kind]]) -> None:
+        self.name = name  # also the SDK's import name
+        self.targets = targets
+        self.kinds = kinds  # reads the SDK's classes, so it runs once the SDK is imported
+
+    def autolog(self, **options: Any) -> None:
+        settings = make_options(**options)
+        configure(self.name, settings)
+        if settings.disable:
+            self.revert()
+        else:
+            when_imported(self.name, self.name, self._patch)
+
+    def revert(self) -> None:
+        withdraw(self.name, self.name)
+
+    def _patch(self) -> None:
+        remember_failed_imports()
+        kinds = self.kinds()
+        patch_targets(
+            self.targets,
+            lambda target, is_async: make_wrapper(
+                kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred
+            ),
+        )

@@ -1,0 +1,89 @@
+"""Each provider works without the other SDK installed, and clients made before autolog() are traced."""
+import contextvars
+import subprocess
+import sys
+import threading
+
+import openai
+
+import autolog
+from conftest import ROOT, VCR, only_span, traces
+
+QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
+
+WITHOUT = """
+import sys
+
+class Missing:
+    def find_spec(self, name, path=None, target=None):
+        if name == {missing!r} or name.startswith({missing!r} + "."):
+            raise ImportError(f"No module named {{name!r}} (hidden for this test)")
+
+sys.meta_path.insert(0, Missing())
+import mlflow, vcr
+mlflow.set_tracking_uri("sqlite:///{tmp}/m.db")
+mlflow.set_experiment("alone")
+import autolog
+autolog.{provider}.autolog()
+autolog.autolog()  # every provider: the missing one is simply not patched
+cassettes = vcr.VCR(cassette_library_dir="{cassettes}", record_mode="none")
+{call}
+mlflow.flush_trace_async_logging()
+found = mlflow.search_traces(return_type="list")
+print("TRACES", len(found), found[0].data.spans[0].attributes["mlflow.llm.provider"])
+"""
+
+ANTHROPIC_CALL = """
+import anthropic
+with cassettes.use_cassette("anthropic/messages.yaml"):
+    anthropic.Anthropic(api_key="k", max_retries=0).messages.create(
+        model="claude-sonnet-4-5", max_tokens=256, messages=[{"role": "user", "content": "hi"}])
+"""
+
+OPENAI_CALL = """
+import openai
+with cassettes.use_cassette("openai/chat.yaml"):
+    openai.OpenAI(api_key="k", max_retries=0).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+"""
+
+
+def run_without(missing, provider, call, tmp_path):
+    script = WITHOUT.format(missing=missing, tmp=tmp_path, provider=provider, cassettes=ROOT / "cassettes", call=call)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+
+
+def test_anthropic_without_openai(tmp_path):
+    done = run_without("openai", "anthropic", ANTHROPIC_CALL, tmp_path)
+    assert "TRACES 1 anthropic" in done.stdout, done.stderr[-2000:]
+
+
+def test_openai_without_anthropic(tmp_path):
+    done = run_without("anthropic", "openai", OPENAI_CALL, tmp_path)
+    assert "TRACES 1 openai" in done.stdout, done.stderr[-2000:]
+
+
+def test_client_made_before_autolog(experiment):
+    autolog.revert()
+    client = openai.OpenAI(api_key="sk-test", max_retries=0)
+    raw = client.chat.completions.with_raw_response  # noqa: F841  (resources made before the patch)
+    autolog.autolog()
+    with VCR.use_cassette("openai/chat.yaml"):
+        client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+    only_span(experiment)
+
+
+def test_context_follows_copied_context_into_threads(experiment):
+    client = openai.OpenAI(api_key="sk-test", max_retries=0)
+
+    def call():
+        with VCR.use_cassette("openai/chat.yaml"):
+            client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+
+    with autolog.context(session_id="thread-session"):
+        copied = contextvars.copy_context()
+    thread = threading.Thread(target=copied.run, args=(call,))
+    thread.start()
+    thread.join()
+    [trace] = traces(experiment)
+    assert trace.info.trace_metadata["mlflow.trace.session"] == "thread-session"
