@@ -240,3 +240,38 @@ def test_cloud_clients_share_the_patches():
                 assert isinstance(cls.__dict__[method], wrapt.FunctionWrapper), (module.__name__, cls, method)
     # AnthropicVertex / AnthropicBedrock's messages are the first-party resource classes
     assert isinstance(anthropic.resources.messages.Messages.__dict__["create"], wrapt.FunctionWrapper)
+
+
+def vertex_reply(request):
+    import httpx2
+
+    return httpx2.Response(200, json={
+        "id": "msg_v", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+        "content": [{"type": "text", "text": "Paris."}], "stop_reason": "end_turn", "stop_sequence": None,
+        "usage": {"input_tokens": 3, "output_tokens": 2}})
+
+
+def test_vertex_client(mode, experiment, beta):
+    import httpx2
+
+    transport = httpx2.MockTransport(vertex_reply)
+    if mode.is_async:
+        client = anthropic.AsyncAnthropicVertex(region="us-east5", project_id="p", access_token="token",
+                                                http_client=httpx2.AsyncClient(transport=transport))
+    else:
+        client = anthropic.AnthropicVertex(region="us-east5", project_id="p", access_token="token",
+                                           http_client=httpx2.Client(transport=transport))
+    mode.wait(messages_of(client, beta).create(model="claude-sonnet-4-5", max_tokens=16, messages=QUESTION))
+    span = only_span(experiment)
+    assert span.attributes["mlflow.llm.provider"] == "vertex_ai"
+    assert span.outputs["content"][0]["text"] == "Paris."
+
+
+def test_bedrock_client(experiment):
+    pytest.importorskip("botocore")
+    import httpx2
+
+    client = anthropic.AnthropicBedrock(aws_region="us-east-1", aws_access_key="a", aws_secret_key="b",
+                                        http_client=httpx2.Client(transport=httpx2.MockTransport(vertex_reply)))
+    client.messages.create(model="anthropic.claude-sonnet-4-5", max_tokens=16, messages=QUESTION)
+    assert only_span(experiment).attributes["mlflow.llm.provider"] == "bedrock"
