@@ -164,3 +164,28 @@ def test_error_mid_stream(mode, experiment):
     assert exception_events(span)[0].attributes["exception.type"] == "APIError"
     assert span.outputs["choices"][0]["message"]["content"] == "The capital of"  # what arrived before the error
     assert span.attributes["autolog.stream.end"] == "error"
+
+
+def test_compatible_server_quirks(experiment):
+    """Chunks without choices, without a choice index, and tool calls without an index."""
+    import httpx2
+
+    chunks = [
+        {"id": "q1", "object": "chat.completion.chunk", "created": 1, "model": "", "choices": None},
+        {"id": "q1", "object": "chat.completion.chunk", "created": 1, "model": "local-model", "choices": [
+            {"delta": {"role": "assistant", "tool_calls": [
+                {"id": "call_a", "type": "function", "function": {"name": "f", "arguments": "{\"x\""}}]}}]},
+        {"id": "q1", "object": "chat.completion.chunk", "created": 1, "model": "local-model", "choices": [
+            {"delta": {"tool_calls": [{"function": {"arguments": ": 1}"}}]}}]},
+        {"id": "q1", "object": "chat.completion.chunk", "created": 1, "model": "local-model", "choices": [
+            {"delta": {"tool_calls": [{"id": "call_b", "type": "function",
+                                       "function": {"name": "g", "arguments": "{}"}}]}, "finish_reason": "tool_calls"}]},
+    ]
+    body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    http = httpx2.Client(transport=httpx2.MockTransport(
+        lambda r: httpx2.Response(200, content=body.encode(), headers={"content-type": "text/event-stream"})))
+    client = openai.OpenAI(api_key="x", base_url="http://localhost:8000/v1", http_client=http, max_retries=0)
+    list(client.chat.completions.create(model="local-model", messages=QUESTION, stream=True))
+    message = only_span(experiment).outputs["choices"][0]["message"]
+    assert [(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in message["tool_calls"]] == [
+        ("call_a", "f", '{"x": 1}'), ("call_b", "g", "{}")]

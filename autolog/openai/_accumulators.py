@@ -93,9 +93,14 @@ class _ChatChoice:
                     self.extra[key] = value
 
     def _add_tool_call(self, call: Any) -> None:
-        slot = self.tools.get(call.index)
+        index = call.index
+        if index is None:  # some compatible servers leave it out: a new id starts a new call
+            last = len(self.tools) - 1
+            new = last < 0 or (call.id and call.id != self.tools[last]["id"])
+            index = last + 1 if new else last
+        slot = self.tools.get(index)
         if slot is None:
-            slot = self.tools[call.index] = {"id": None, "type": "function", "name": None, "arguments": TextBuffer()}
+            slot = self.tools[index] = {"id": None, "type": "function", "name": None, "arguments": TextBuffer()}
         if call.id:
             slot["id"] = call.id
         if call.type:
@@ -140,10 +145,11 @@ class ChatCompletionAccumulator:
             self.head.update(chunk)
         if chunk.usage is not None:
             self.usage = chunk.usage
-        for choice in chunk.choices:
-            state = self.choices.get(choice.index)
+        for choice in chunk.choices or ():
+            index = choice.index or 0
+            state = self.choices.get(index)
             if state is None:
-                state = self.choices[choice.index] = _ChatChoice()
+                state = self.choices[index] = _ChatChoice()
             if choice.delta is not None:
                 state.add_delta(choice.delta)
             if choice.finish_reason:
@@ -180,14 +186,15 @@ class CompletionAccumulator:
             self.head.update(chunk)
         if chunk.usage is not None:
             self.usage = chunk.usage
-        for choice in chunk.choices:
-            pieces = self.texts.get(choice.index)
+        for choice in chunk.choices or ():
+            index = choice.index or 0
+            pieces = self.texts.get(index)
             if pieces is None:
-                pieces = self.texts[choice.index] = TextBuffer()
+                pieces = self.texts[index] = TextBuffer()
             if choice.text:
                 pieces.append(choice.text)
             if choice.finish_reason:
-                self.finish[choice.index] = choice.finish_reason
+                self.finish[index] = choice.finish_reason
 
     def result(self) -> dict[str, Any]:
         out = self.head.fields("text_completion")
