@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from typing import Any, Mapping
 
 from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey
 
-from . import _spans
+from . import _raw_responses, _spans, _streams
 from ._config import CONTEXT, IN_CALL, STATE, Options, tracing_active
 from ._kinds import Kind, field
 
@@ -82,13 +83,14 @@ def _trace_context(options: Options) -> tuple[dict[str, str] | None, dict[str, s
 class Call:
     """The span of one SDK call; ends exactly once."""
 
-    __slots__ = ("span", "kind", "options", "ended")
+    __slots__ = ("span", "kind", "options", "ended", "started_ns")
 
     def __init__(self, span, kind: Kind, options: Options) -> None:
         self.span = span
         self.kind = kind
         self.options = options
         self.ended = False
+        self.started_ns = time.perf_counter_ns()  # time to first token counts from here
 
     def _response_attributes(self, response: Any) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
@@ -135,8 +137,6 @@ class Call:
     def returned(self, result: Any) -> Any:
         """What the caller gets back: the result itself, or for a stream or an unread raw
         response a transparent proxy that ends the span when the caller is done with it."""
-        from . import _raw_responses, _streams
-
         try:
             provider = self.kind.provider
             if isinstance(result, provider.stream_types):
@@ -197,10 +197,12 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool):
         if not tracing_active(provider):
             return wrapped(*args, **kwargs)
         if deferred:
-            from ._streams import StreamManagerProxy
-
             manager = wrapped(*args, **kwargs)
-            return StreamManagerProxy(manager, functools.partial(begin, kind, method, instance, kwargs))
+            try:
+                return _streams.StreamManagerProxy(manager, functools.partial(begin, kind, method, instance, kwargs))
+            except Exception:
+                _logger.debug("autolog: could not watch a stream manager", exc_info=True)
+                return manager
         call = begin(kind, method, instance, kwargs)
         if call is None:
             return wrapped(*args, **kwargs)

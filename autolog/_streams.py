@@ -24,11 +24,10 @@ class StreamState:
     """What a stream's span needs; holds no reference to the proxy, so that the proxy's
     finalizer can end the span after the proxy is gone."""
 
-    __slots__ = ("call", "accumulator", "started_ns", "first_ns", "items", "__weakref__")
+    __slots__ = ("call", "accumulator", "first_ns", "items", "__weakref__")
 
     def __init__(self, call) -> None:
         self.call = call
-        self.started_ns = time.perf_counter_ns()
         self.first_ns = 0
         self.items = 0
         try:
@@ -53,7 +52,7 @@ class StreamState:
     def _attributes(self, how: str) -> dict[str, Any]:
         attributes: dict[str, Any] = {STREAM_END: how, STREAM_COMPLETED: how == "exhausted", STREAM_ITEMS: self.items}
         if self.items:
-            attributes[TIME_TO_FIRST_TOKEN] = (self.first_ns - self.started_ns) / 1e6
+            attributes[TIME_TO_FIRST_TOKEN] = (self.first_ns - self.call.started_ns) / 1e6
         return attributes
 
     def _assembled(self) -> Any:
