@@ -56,6 +56,21 @@ class _ChatChoice:
         self.logprobs: list[Any] = []
         self.extra: dict[str, Any] = {}  # other fields a compatible server adds to the delta
 
+    def add(self, choice: Any) -> None:
+        if choice.delta is not None:
+            self.add_delta(choice.delta)
+        if choice.finish_reason:
+            self.finish_reason = choice.finish_reason
+        if choice.logprobs is not None and choice.logprobs.content:
+            self.logprobs.extend(choice.logprobs.content)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "message": self.message(),
+            "finish_reason": self.finish_reason,
+            "logprobs": {"content": [_dump(p) for p in self.logprobs]} if self.logprobs else None,
+        }
+
     def add_delta(self, delta: Any) -> None:
         if delta.content:
             self.content.append(delta.content)
@@ -132,12 +147,32 @@ class _ChatChoice:
         return message
 
 
-class ChatCompletionAccumulator:
-    """chat.completions.create(stream=True) -> a chat.completion object."""
+class _TextChoice:
+    __slots__ = ("text", "finish_reason")
+
+    def __init__(self) -> None:
+        self.text = TextBuffer()
+        self.finish_reason = None
+
+    def add(self, choice: Any) -> None:
+        if choice.text:
+            self.text.append(choice.text)
+        if choice.finish_reason:
+            self.finish_reason = choice.finish_reason
+
+    def fields(self) -> dict[str, Any]:
+        return {"text": self.text.text(), "finish_reason": self.finish_reason, "logprobs": None}
+
+
+class _ChoicesAccumulator:
+    """Chunks that repeat the response's head and carry each choice's part by its index."""
+
+    object_name = ""
+    choice_type: type = _ChatChoice
 
     def __init__(self) -> None:
         self.head = _Head()
-        self.choices: dict[int, _ChatChoice] = {}
+        self.choices: dict[int, Any] = {}
         self.usage = None
 
     def add(self, chunk: Any) -> None:
@@ -146,64 +181,31 @@ class ChatCompletionAccumulator:
         if chunk.usage is not None:
             self.usage = chunk.usage
         for choice in chunk.choices or ():
-            index = choice.index or 0
+            index = choice.index or 0  # some compatible servers leave it out
             state = self.choices.get(index)
             if state is None:
-                state = self.choices[index] = _ChatChoice()
-            if choice.delta is not None:
-                state.add_delta(choice.delta)
-            if choice.finish_reason:
-                state.finish_reason = choice.finish_reason
-            if choice.logprobs is not None and choice.logprobs.content:
-                state.logprobs.extend(choice.logprobs.content)
+                state = self.choices[index] = self.choice_type()
+            state.add(choice)
 
     def result(self) -> dict[str, Any]:
-        out = self.head.fields("chat.completion")
-        out["choices"] = [
-            {
-                "index": index,
-                "message": state.message(),
-                "finish_reason": state.finish_reason,
-                "logprobs": {"content": [_dump(p) for p in state.logprobs]} if state.logprobs else None,
-            }
-            for index, state in sorted(self.choices.items())
-        ]
+        out = self.head.fields(self.object_name)
+        out["choices"] = [{"index": index, **state.fields()} for index, state in sorted(self.choices.items())]
         out["usage"] = _dump(self.usage) if self.usage is not None else None
         return out
 
 
-class CompletionAccumulator:
+class ChatCompletionAccumulator(_ChoicesAccumulator):
+    """chat.completions.create(stream=True) -> a chat.completion object."""
+
+    object_name = "chat.completion"
+    choice_type = _ChatChoice
+
+
+class CompletionAccumulator(_ChoicesAccumulator):
     """completions.create(stream=True) (legacy completions) -> a text_completion object."""
 
-    def __init__(self) -> None:
-        self.head = _Head()
-        self.texts: dict[int, TextBuffer] = {}
-        self.finish: dict[int, Any] = {}
-        self.usage = None
-
-    def add(self, chunk: Any) -> None:
-        if not self.head.settled:
-            self.head.update(chunk)
-        if chunk.usage is not None:
-            self.usage = chunk.usage
-        for choice in chunk.choices or ():
-            index = choice.index or 0
-            pieces = self.texts.get(index)
-            if pieces is None:
-                pieces = self.texts[index] = TextBuffer()
-            if choice.text:
-                pieces.append(choice.text)
-            if choice.finish_reason:
-                self.finish[index] = choice.finish_reason
-
-    def result(self) -> dict[str, Any]:
-        out = self.head.fields("text_completion")
-        out["choices"] = [
-            {"index": index, "text": pieces.text(), "finish_reason": self.finish.get(index), "logprobs": None}
-            for index, pieces in sorted(self.texts.items())
-        ]
-        out["usage"] = _dump(self.usage) if self.usage is not None else None
-        return out
+    object_name = "text_completion"
+    choice_type = _TextChoice
 
 
 _FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
