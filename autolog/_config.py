@@ -106,5 +106,5 @@ def tracing_active(provider: str) -> bool:
 
 def configure(provider: str, options: Options) -> None:
     STATE.by_provider[provider] = options
-    if options.silent:
-        logging.getLogger("autolog").setLevel(logging.CRITICAL + 1)
+    silent = any(o.silent for o in STATE.by_provider.values())
+    logging.getLogger("autolog").setLevel(logging.CRITICAL + 1 if silent else logging.NOTSET)

@@ -55,6 +55,18 @@ def overheads(scenario: str, systems: tuple[str, ...], rounds: int, calls: int, 
     }
 
 
+def stream_memory(args) -> dict:
+    memory = {}
+    for provider in ("openai", "anthropic"):
+        memory[provider] = {s: child(s, f"memory-{provider}", 1, args.memory_chunks) for s in SYSTEMS}
+        row = memory[provider]
+        raw_peak = row["raw"]["peak_bytes"]
+        print(f"memory, {provider} stream of {args.memory_chunks} chunks ({row['raw']['text_bytes']} bytes of text): "
+              + "  ".join(f"{s} peak={r['peak_bytes'] / 1024:.0f}KiB (+{(r['peak_bytes'] - raw_peak) / 1024:.0f}KiB)"
+                          for s, r in row.items() if r))
+    return memory
+
+
 def per_chunk_micro(args) -> dict:
     found = {}
     for provider in ("openai", "anthropic"):
@@ -71,12 +83,15 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=200)
     parser.add_argument("--memory-chunks", type=int, default=10_000)
     parser.add_argument("--out", default=str(HERE / "results.json"))
-    parser.add_argument("--micro-only", action="store_true",
-                        help="only the plugin's own per-chunk work; updates the existing results file")
+    parser.add_argument("--only", choices=["micro", "memory"],
+                        help="run one part again and update it in the existing results file")
     args = parser.parse_args()
-    if args.micro_only:
+    if args.only:
         results = json.loads(Path(args.out).read_text())
-        results["per_chunk_micro"] = per_chunk_micro(args)
+        if args.only == "micro":
+            results["per_chunk_micro"] = per_chunk_micro(args)
+        else:
+            results["memory"] = stream_memory(args)
         Path(args.out).write_text(json.dumps(results, indent=1))
         return
     started = time.time()
@@ -126,15 +141,7 @@ def main() -> None:
         what = "autolog.disable()" if scenario == "off-micro" else "with autolog.suspended()"
         print(f"{what}: the wrapper adds {value:.2f}us per call (timed on a method that returns at once)")
 
-    memory = {}
-    for provider in ("openai", "anthropic"):
-        memory[provider] = {s: child(s, f"memory-{provider}", 1, args.memory_chunks) for s in SYSTEMS}
-        row = memory[provider]
-        raw_peak = row["raw"]["peak_bytes"]
-        print(f"memory, {provider} stream of {args.memory_chunks} chunks ({row['raw']['text_bytes']} bytes of text): "
-              + "  ".join(f"{s} peak={r['peak_bytes'] / 1024:.0f}KiB (+{(r['peak_bytes'] - raw_peak) / 1024:.0f}KiB)"
-                          for s, r in row.items() if r))
-    results["memory"] = memory
+    results["memory"] = stream_memory(args)
 
     cold = [child("project", "coldstart", 0, 0) for _ in range(args.rounds)]
     cold = [c for c in cold if c]

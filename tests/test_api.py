@@ -225,3 +225,12 @@ def test_context_rejects_bad_values():
     with pytest.raises(TypeError):
         with autolog.context(session_id=3):
             pass
+
+
+def test_silent_mutes_and_unmutes_the_logger():
+    import logging
+
+    autolog.autolog(silent=True)
+    assert logging.getLogger("autolog").getEffectiveLevel() > logging.CRITICAL
+    autolog.autolog(silent=False)
+    assert logging.getLogger("autolog").getEffectiveLevel() <= logging.WARNING
