@@ -93,8 +93,8 @@ def start(
             span_type=span_type,
             inputs=inputs,
             attributes=dict(attributes),
-            metadata=dict(metadata) if metadata else None,
-            tags=dict(tags) if tags else None,
+            metadata=metadata or None,
+            tags=tags or None,
             experiment_id=experiment_id,
         )
         if not span.trace_id or span.trace_id == NO_OP_SPAN_TRACE_ID:

@@ -1,4 +1,5 @@
 import openai
+import pytest
 import pydantic
 
 from conftest import VCR, only_span, usage_of
@@ -146,26 +147,21 @@ def test_with_streaming_response_read_as_text(mode, experiment):
     assert span.outputs["choices"][0]["message"]["content"] == "The capital of France is Paris."
 
 
-def test_deepseek_reasoning_content(mode, experiment):
-    client = mode.openai(base_url="https://api.deepseek.com")
-    with VCR.use_cassette("openai/deepseek_reasoning_stream.yaml"):
-        mode.drain(mode.wait(client.chat.completions.create(model="deepseek-reasoner", messages=SUM, stream=True)))
+@pytest.mark.parametrize("base_url,cassette,model,key,reasoning,content,provider", [
+    ("https://api.deepseek.com", "deepseek_reasoning_stream", "deepseek-reasoner", "reasoning_content",
+     "Adding two and two gives four.", "2 + 2 = 4", "deepseek"),
+    ("https://openrouter.ai/api/v1", "openrouter_reasoning_stream", "openai/gpt-oss-20b", "reasoning",
+     "Simple arithmetic.", "The answer is 4.", "openrouter"),
+])
+def test_compatible_server_reasoning(mode, experiment, base_url, cassette, model, key, reasoning, content, provider):
+    client = mode.openai(base_url=base_url)
+    with VCR.use_cassette(f"openai/{cassette}.yaml"):
+        mode.drain(mode.wait(client.chat.completions.create(model=model, messages=SUM, stream=True)))
     span = only_span(experiment)
     message = span.outputs["choices"][0]["message"]
-    assert message["reasoning_content"] == "Adding two and two gives four."
-    assert message["content"] == "2 + 2 = 4"
-    assert span.attributes["mlflow.llm.provider"] == "deepseek"
-
-
-def test_openrouter_reasoning(mode, experiment):
-    client = mode.openai(base_url="https://openrouter.ai/api/v1")
-    with VCR.use_cassette("openai/openrouter_reasoning_stream.yaml"):
-        mode.drain(mode.wait(client.chat.completions.create(model="openai/gpt-oss-20b", messages=SUM, stream=True)))
-    span = only_span(experiment)
-    message = span.outputs["choices"][0]["message"]
-    assert message["reasoning"] == "Simple arithmetic."
-    assert message["content"] == "The answer is 4."
-    assert span.attributes["mlflow.llm.provider"] == "openrouter"
+    assert message[key] == reasoning
+    assert message["content"] == content
+    assert span.attributes["mlflow.llm.provider"] == provider
 
 
 def test_ollama(mode, experiment):

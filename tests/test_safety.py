@@ -25,6 +25,12 @@ def chat_stream_text(mode):
         return "".join(c.choices[0].delta.content or "" for c in mode.drain(stream) if c.choices)
 
 
+def chat_text(mode):
+    with VCR.use_cassette("openai/chat.yaml"):
+        result = mode.wait(mode.openai().chat.completions.create(model="gpt-4o-mini", messages=QUESTION))
+    return result.choices[0].message.content
+
+
 def test_accumulator_fault(mode, experiment, monkeypatch):
     monkeypatch.setattr(ChatCompletionAccumulator, "add", boom)
     assert chat_stream_text(mode) == "The capital of France is Paris."
@@ -53,9 +59,7 @@ def test_attribute_extraction_fault(mode, experiment, monkeypatch):
     autolog.revert()
     monkeypatch.setattr(openai_attributes, "chat_usage", boom)
     autolog.autolog()
-    with VCR.use_cassette("openai/chat.yaml"):
-        result = mode.wait(mode.openai().chat.completions.create(model="gpt-4o-mini", messages=QUESTION))
-    assert result.choices[0].message.content == "The capital of France is Paris."
+    assert chat_text(mode) == "The capital of France is Paris."
     span = only_span(experiment)
     assert "mlflow.chat.tokenUsage" not in span.attributes
     assert span.outputs is not None
@@ -63,18 +67,14 @@ def test_attribute_extraction_fault(mode, experiment, monkeypatch):
 
 def test_span_start_fault(mode, experiment, monkeypatch):
     monkeypatch.setattr(mlflow, "start_span_no_context", boom)
-    with VCR.use_cassette("openai/chat.yaml"):
-        result = mode.wait(mode.openai().chat.completions.create(model="gpt-4o-mini", messages=QUESTION))
-    assert result.choices[0].message.content == "The capital of France is Paris."
+    assert chat_text(mode) == "The capital of France is Paris."
     assert traces(experiment) == []
 
 
 def test_span_end_fault(mode, experiment, monkeypatch):
     monkeypatch.setattr(LiveSpan, "end", boom)
     assert chat_stream_text(mode) == "The capital of France is Paris."
-    with VCR.use_cassette("openai/chat.yaml"):
-        result = mode.wait(mode.openai().chat.completions.create(model="gpt-4o-mini", messages=QUESTION))
-    assert result.choices[0].message.content == "The capital of France is Paris."
+    assert chat_text(mode) == "The capital of France is Paris."
 
 
 def test_span_end_fault_on_error_path(mode, monkeypatch):
@@ -86,9 +86,7 @@ def test_span_end_fault_on_error_path(mode, monkeypatch):
 
 def test_request_reading_fault(mode, experiment, monkeypatch):
     monkeypatch.setattr(_call, "_span_name", boom)
-    with VCR.use_cassette("openai/chat.yaml"):
-        result = mode.wait(mode.openai().chat.completions.create(model="gpt-4o-mini", messages=QUESTION))
-    assert result.choices[0].message.content == "The capital of France is Paris."
+    assert chat_text(mode) == "The capital of France is Paris."
     assert traces(experiment) == []
 
 
