@@ -9,10 +9,12 @@ import contextlib
 from typing import Iterator, Mapping
 
 from . import _patching
+from ._export import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
 from . import anthropic, openai
 
-__all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "openai", "anthropic"]
+__all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "flush", "stats",
+           "openai", "anthropic"]
 
 _PROVIDERS = (openai, anthropic)
 
@@ -25,6 +27,9 @@ def autolog(
     capture_content: bool = True,
     redact=None,
     metadata: Mapping[str, str] | None = None,
+    queue_size: int | None = None,
+    queue_wait: float | None = None,
+    exit_timeout: float | None = None,
 ) -> None:
     """Traces every call made through the ``openai`` and ``anthropic`` SDKs from now on.
 
@@ -37,9 +42,14 @@ def autolog(
     redact: ``redact(data, what)`` returns what to record instead of ``data``; ``what`` is
         ``"inputs"`` or ``"outputs"``. If it raises, that content is not recorded.
     metadata: str -> str attached to every trace (app version, environment, ...).
+    queue_size: traces that may wait to be written to the store (default 1000; process-wide).
+    queue_wait: seconds a call may wait for room when the queue is full and the store keeps up
+        (default 2.0); a trace that finds no room is dropped and counted.
+    exit_timeout: seconds the interpreter's exit waits for the queue to drain (default 5.0).
     """
     options = dict(disable=disable, log_traces=log_traces, silent=silent,
-                   capture_content=capture_content, redact=redact, metadata=metadata)
+                   capture_content=capture_content, redact=redact, metadata=metadata,
+                   queue_size=queue_size, queue_wait=queue_wait, exit_timeout=exit_timeout)
     make_options(**options)  # one clear error before any provider is touched
     for provider in _PROVIDERS:
         provider.autolog(**options)
@@ -68,6 +78,20 @@ def suspended() -> Iterator[None]:
         yield
     finally:
         SUSPENDED.reset(token)
+
+
+def flush(timeout: float | None = None) -> bool:
+    """Waits until every trace recorded so far is written to the store (or counted as dropped or
+    failed); False if ``timeout`` seconds pass first."""
+    return EXPORTER.flush(timeout)
+
+
+def stats() -> dict[str, int]:
+    """Counts of the traces this package exported itself: ``recorded``, ``exported``,
+    ``dropped`` (the queue was full, or the process exited first), ``failed`` (the store
+    rejected them or stayed unreachable) and ``queued`` (waiting now). Traces that join an
+    ``@mlflow.trace`` trace, or go where MLflow exports itself, are MLflow's to count."""
+    return EXPORTER.stats()
 
 
 def revert() -> None:

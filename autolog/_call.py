@@ -126,13 +126,16 @@ class Call:
         if self.ended:
             return
         self.ended = True
-        attributes = self._response_attributes(response)
-        if extra:
-            attributes.update(extra)
-        if error is None:
-            _spans.end_ok(self.span, self._outputs(response), attributes, end_ns)
-        else:
-            _spans.end_error(self.span, error, self._outputs(response), attributes)
+        try:
+            attributes = self._response_attributes(response)
+            if extra:
+                attributes.update(extra)
+            if error is None:
+                self.span.end_ok(self._outputs(response), attributes, end_ns)
+            else:
+                self.span.end_error(error, self._outputs(response), attributes)
+        except Exception:
+            _logger.debug("autolog: could not end the span", exc_info=True)
 
     def returned(self, result: Any) -> Any:
         """What the caller gets back: the result itself, or for a stream or an unread raw

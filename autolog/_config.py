@@ -15,6 +15,10 @@ class Options:
     capture_content: bool = True
     redact: Callable[[Any, str], Any] | None = None
     metadata: Mapping[str, str] | None = None
+    # process-wide export settings; None leaves the current value
+    queue_size: int | None = None
+    queue_wait: float | None = None
+    exit_timeout: float | None = None
 
 
 _BOOL_OPTIONS = ("disable", "log_traces", "silent", "capture_content")
@@ -38,6 +42,13 @@ def make_options(**given: Any) -> Options:
     metadata = given.get("metadata")
     if metadata is not None:
         given["metadata"] = dict(_string_mapping("metadata", metadata))
+    size = given.get("queue_size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        raise TypeError(f"autolog() option 'queue_size' must be an int >= 1, not {size!r}")
+    for name in ("queue_wait", "exit_timeout"):
+        value = given.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            raise TypeError(f"autolog() option {name!r} must be a number of seconds >= 0, not {value!r}")
     return Options(**given)
 
 
@@ -105,6 +116,11 @@ def tracing_active(provider: str) -> bool:
 
 
 def configure(provider: str, options: Options) -> None:
+    from ._export import EXPORTER
+
     STATE.by_provider[provider] = options
+    for name in ("queue_size", "queue_wait", "exit_timeout"):
+        if (value := getattr(options, name)) is not None:
+            setattr(EXPORTER.settings, name, value)
     silent = any(o.silent for o in STATE.by_provider.values())
     logging.getLogger("autolog").setLevel(logging.CRITICAL + 1 if silent else logging.NOTSET)

@@ -8,6 +8,7 @@ from ._call import make_wrapper
 from ._config import configure, make_options
 from ._kinds import Kind
 from ._patching import Target, patch_targets, when_imported, withdraw
+from . import _mlflow_hooks
 from ._spans import remember_failed_imports
 
 
@@ -30,6 +31,7 @@ class ProviderPatches:
 
     def _patch(self) -> None:
         remember_failed_imports()
+        _mlflow_hooks.install()
         kinds = self.kinds()
         patch_targets(
             self.targets,

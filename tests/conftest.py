@@ -8,7 +8,8 @@ import os
 import uuid
 from pathlib import Path
 
-os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "false")  # spans are stored as they end
+os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "false")  # MLflow's own exporter writes at once
+os.environ.setdefault("MLFLOW_MODEL_CATALOG_URI", "")  # MLflow prices models from its bundled catalog, offline
 
 import anthropic
 import mlflow
@@ -55,8 +56,15 @@ def traced():
 
 def traces(experiment_id):
     """The experiment's traces as MLflow stores them, oldest first."""
+    autolog.flush()
     found = mlflow.search_traces(locations=[experiment_id], return_type="list", order_by=["timestamp_ms ASC"])
     return list(found)
+
+
+def only_trace(experiment_id):
+    found = traces(experiment_id)
+    assert len(found) == 1, f"expected one trace, found {len(found)}"
+    return found[0]
 
 
 def only_span(experiment_id):

@@ -7,6 +7,8 @@ import sys
 import mlflow
 import pytest
 
+import autolog
+
 from autolog.__main__ import main as cli
 from autolog._traces_table import output_preview
 from conftest import ROOT, VCR, traces
@@ -68,6 +70,7 @@ def test_traces_command(tmp_path, capsys, experiment, tracking_uri):
 
         openai.OpenAI(api_key="sk-test", max_retries=0).chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "What is the capital of France?"}])
+    autolog.flush()
     name = mlflow.get_experiment(experiment).name
     assert cli(["traces", "--tracking-uri", tracking_uri, "--experiment", name, "--last", "5"]) == 0
     out = capsys.readouterr().out

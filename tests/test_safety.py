@@ -6,11 +6,11 @@ import pytest
 from mlflow.entities import LiveSpan
 
 import autolog
-from autolog import _call, _spans
+from autolog import _call, _experiments, _export, _spans
 from autolog.anthropic._accumulator import MessageAccumulator
 from autolog.openai import _attributes as openai_attributes
 from autolog.openai._accumulators import ChatCompletionAccumulator
-from conftest import VCR, exception_events, only_span, traces
+from conftest import VCR, exception_events, only_span, only_trace, traces
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 
@@ -65,20 +65,36 @@ def test_attribute_extraction_fault(mode, experiment, monkeypatch):
     assert span.outputs is not None
 
 
-def test_span_start_fault(mode, experiment, monkeypatch):
+def in_user_span(call):
+    """The call made inside the user's own MLflow span, where the package uses MLflow's live spans."""
+    with mlflow.start_span("user"):
+        return call()
+
+
+@pytest.mark.parametrize("joins_user_trace", [False, True], ids=["own-trace", "inside-mlflow-trace"])
+def test_span_start_fault(mode, experiment, monkeypatch, joins_user_trace):
     monkeypatch.setattr(mlflow, "start_span_no_context", boom)
-    assert chat_text(mode) == "The capital of France is Paris."
-    assert traces(experiment) == []
+    monkeypatch.setattr(_spans, "RecordedSpan", boom)
+    if joins_user_trace:
+        assert in_user_span(lambda: chat_text(mode)) == "The capital of France is Paris."
+        assert [s.name for s in only_trace(experiment).data.spans] == ["user"]
+    else:
+        assert chat_text(mode) == "The capital of France is Paris."
+        assert traces(experiment) == []
 
 
-def test_span_end_fault(mode, experiment, monkeypatch):
+@pytest.mark.parametrize("joins_user_trace", [False, True], ids=["own-trace", "inside-mlflow-trace"])
+def test_span_end_fault(mode, monkeypatch, joins_user_trace):
     monkeypatch.setattr(LiveSpan, "end", boom)
-    assert chat_stream_text(mode) == "The capital of France is Paris."
-    assert chat_text(mode) == "The capital of France is Paris."
+    monkeypatch.setattr(_export.EXPORTER, "submit", boom)
+    run = in_user_span if joins_user_trace else (lambda call: call())
+    assert run(lambda: chat_stream_text(mode)) == "The capital of France is Paris."
+    assert run(lambda: chat_text(mode)) == "The capital of France is Paris."
 
 
 def test_span_end_fault_on_error_path(mode, monkeypatch):
     monkeypatch.setattr(LiveSpan, "end", boom)
+    monkeypatch.setattr(_export.EXPORTER, "submit", boom)
     with VCR.use_cassette("openai/chat_error_429.yaml"):
         with pytest.raises(openai.RateLimitError):
             mode.wait(mode.openai().chat.completions.create(model="gpt-4o-mini", messages=QUESTION))
@@ -91,7 +107,7 @@ def test_request_reading_fault(mode, experiment, monkeypatch):
 
 
 def test_experiment_lookup_fault_falls_back_to_mlflow(experiment, monkeypatch):
-    monkeypatch.setattr(_spans, "experiment_for_new_trace", boom)
+    monkeypatch.setattr(_experiments, "experiment_for_new_trace", boom)
     with VCR.use_cassette("openai/chat.yaml"):
         openai.OpenAI(api_key="sk-test", max_retries=0).chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
     only_span(experiment)

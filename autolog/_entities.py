@@ -1,0 +1,101 @@
+"""A recorded span as MLflow's entities: the ``Span`` the stores log, and the trace-level
+metadata and tags MLflow's own exporter would have written. Runs on the export writer's thread."""
+from __future__ import annotations
+
+from mlflow.entities import TraceInfo, TraceLocation, TraceState
+from mlflow.entities.span import Span
+from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey, TraceTagKey
+from mlflow.tracing.utils import dump_span_attribute_value
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.trace import SpanContext, Status, StatusCode, TraceFlags
+
+from . import _compat
+
+_EMPTY_RESOURCE = Resource.get_empty()
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_TAG_PREFIX = getattr(SpanAttributeKey, "TRACE_TAG_PREFIX", "mlflow.traceTag.")
+_SESSION_ATTRIBUTE = getattr(SpanAttributeKey, "SESSION_ID", "session.id")
+
+
+def span_attributes(record, *, tags_as_attributes: bool) -> dict[str, str]:
+    """The root span's attributes as MLflow stores them: every value JSON-encoded."""
+    dump = dump_span_attribute_value
+    attributes = {
+        SpanAttributeKey.REQUEST_ID: dump(record.trace_id),
+        SpanAttributeKey.SPAN_TYPE: dump(record.span_type),
+    }
+    if hasattr(SpanAttributeKey, "EXPERIMENT_ID"):
+        attributes[SpanAttributeKey.EXPERIMENT_ID] = dump(record.experiment_id)
+    if record.inputs_json is not None:
+        attributes[SpanAttributeKey.INPUTS] = record.inputs_json
+    for key, value in record.attributes.items():
+        attributes[key] = dump(value)
+    if record.outputs is not None:
+        attributes[SpanAttributeKey.OUTPUTS] = dump(record.outputs)
+    if level := _compat.log_level(record.span_type, failed=record.error is not None):
+        attributes[level[0]] = level[1]
+    if record.session_id is not None:  # MLflow's stores take the session from the spans
+        attributes[_SESSION_ATTRIBUTE] = dump(record.session_id)
+    if tags_as_attributes:  # what the OTLP ingestion turns back into trace tags
+        for key, value in trace_tags(record).items():
+            attributes[_TAG_PREFIX + key] = dump(value)
+    return attributes
+
+
+def to_span(record, *, tags_as_attributes: bool = False) -> Span:
+    context = SpanContext(record.otel_trace_id, record.otel_span_id, False, _SAMPLED)
+    if record.error is None:
+        status = Status(StatusCode.OK)
+    else:
+        status = Status(StatusCode.ERROR, record.error)
+    otel_span = ReadableSpan(
+        name=record.name,
+        context=context,
+        parent=None,
+        attributes=span_attributes(record, tags_as_attributes=tags_as_attributes),
+        events=[Event(name, attributes, timestamp) for name, timestamp, attributes in record.events],
+        status=status,
+        start_time=record.start_ns,
+        end_time=record.end_ns,
+        resource=_EMPTY_RESOURCE,
+    )
+    return Span(otel_span)
+
+
+def trace_metadata(record) -> dict[str, str]:
+    """What MLflow's exporter records as trace metadata, apart from the session (carried by the
+    span) and what the store derives from the spans (token usage, cost)."""
+    metadata = dict(_compat.environment_metadata())
+    metadata[_compat.SCHEMA_VERSION_KEY] = _compat.SCHEMA_VERSION
+    if record.run_id is not None:
+        metadata[TraceMetadataKey.SOURCE_RUN] = record.run_id
+    if record.user_id is not None:
+        metadata[_compat.USER_METADATA] = record.user_id
+    metadata.update(record.metadata)
+    return metadata
+
+
+def trace_tags(record) -> dict[str, str]:
+    tags = dict(record.tags)
+    tags[TraceTagKey.TRACE_NAME] = record.name
+    return tags
+
+
+def trace_info(record) -> TraceInfo:
+    """The whole trace info, for the stores that take it in one piece (``start_trace``)."""
+    metadata = trace_metadata(record)
+    if record.session_id is not None:
+        metadata[_compat.SESSION_METADATA] = record.session_id
+    return TraceInfo(
+        trace_id=record.trace_id,
+        trace_location=TraceLocation.from_experiment_id(record.experiment_id),
+        request_time=record.start_ns // 1_000_000,
+        execution_duration=(record.end_ns - record.start_ns) // 1_000_000,
+        state=TraceState.OK if record.error is None else TraceState.ERROR,
+        request_preview=record.request_preview,
+        response_preview=record.response_preview,
+        trace_metadata=metadata,
+        tags=trace_tags(record),
+    )
+

@@ -1,0 +1,49 @@
+"""The experiment a new trace belongs to, in MLflow's own order of precedence."""
+from __future__ import annotations
+
+import os
+
+import mlflow
+from mlflow.tracing import provider as _provider
+from mlflow.tracking import fluent as _fluent
+
+_EXPERIMENT_ENV = ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME")
+_default_experiment: tuple[tuple, str | None] | None = None
+
+
+def has_open_trace() -> bool:
+    """Whether the caller is inside an MLflow span (``@mlflow.trace``, ``mlflow.start_span``)."""
+    span = _provider.get_current_otel_span()
+    return span is not None and span.get_span_context().is_valid
+
+
+def _default_experiment_id() -> str | None:
+    """MLflow's own last resort (env vars, then the default experiment) looks the experiment up
+    again for every trace, through notebook and job detection that costs milliseconds. Its answer
+    only changes with the env vars and the tracking URI, so it is remembered per those."""
+    global _default_experiment
+    key = (*(os.environ.get(k) for k in _EXPERIMENT_ENV), mlflow.get_tracking_uri())
+    cached = _default_experiment
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    experiment_id = _fluent._get_experiment_id()
+    _default_experiment = (key, experiment_id)
+    return experiment_id
+
+
+def active_run():
+    """The run MLflow attributes a new trace to (its ``mlflow.sourceRun``), if any."""
+    if _fluent._active_run_stack.get_all_thread_values():
+        return _fluent._get_latest_active_run()
+    return None
+
+
+def experiment_for_new_trace(run=None) -> str | None:
+    """The experiment MLflow would pick for a new trace: ``set_destination``, the active run's
+    experiment, ``set_experiment``, the env vars, then the default experiment."""
+    destination = _provider._MLFLOW_TRACE_USER_DESTINATION.get()
+    if destination is not None:
+        return getattr(destination, "experiment_id", None)
+    if run is not None:
+        return run.info.experiment_id
+    return _fluent._active_experiment_id or _default_experiment_id()

@@ -1,0 +1,51 @@
+"""MLflow's own flush and read APIs made to see this package's export queue: code written for
+MLflow's asynchronous trace logging reads back every trace, and a trace read right after its call
+(``mlflow.get_trace(mlflow.get_last_active_trace_id())``) is found."""
+from __future__ import annotations
+
+import logging
+
+import wrapt
+
+from ._export import EXPORTER
+
+_logger = logging.getLogger("autolog")
+
+FLUSH_BOUND = 30.0  # seconds MLflow's flush waits for this package's queue
+READ_BOUND = 5.0  # seconds a read waits for the traces queued before it
+
+_hooked = False
+
+
+def _flushing(timeout: float, only_when_healthy: bool):
+    def wrapper(wrapped, instance, args, kwargs):
+        try:
+            if not (only_when_healthy and not EXPORTER.healthy):
+                EXPORTER.flush(timeout)
+        except Exception:
+            _logger.debug("autolog: could not flush before MLflow's call", exc_info=True)
+        return wrapped(*args, **kwargs)
+
+    return wrapper
+
+
+def install() -> None:
+    global _hooked
+    if _hooked:
+        return
+    _hooked = True
+    try:
+        import mlflow
+        from mlflow.tracing import client as tracing_client
+        from mlflow.tracing import fluent as tracing_fluent
+        from mlflow.tracking import fluent as tracking_fluent
+
+        flush_all = _flushing(FLUSH_BOUND, only_when_healthy=False)
+        wrapt.wrap_function_wrapper(tracking_fluent, "flush_trace_async_logging", flush_all)
+        mlflow.flush_trace_async_logging = tracking_fluent.flush_trace_async_logging
+        wrapt.wrap_function_wrapper(tracing_fluent, "_flush_pending_async_trace_writes", flush_all)
+        for method in ("get_trace", "search_traces"):
+            wrapt.wrap_function_wrapper(tracing_client, f"TracingClient.{method}",
+                                        _flushing(READ_BOUND, only_when_healthy=True))
+    except Exception:
+        _logger.debug("autolog: could not hook MLflow's flush and reads", exc_info=True)

@@ -1,0 +1,88 @@
+"""A trace this package starts itself: one root span recorded as plain data on the caller's
+thread (ids, times, inputs, outputs, attributes, events, status) and handed to the export queue
+when it ends. The conversion into MLflow's span and trace entities happens on the writer thread."""
+from __future__ import annotations
+
+import random
+import time
+import traceback
+from typing import Any, Mapping
+
+from mlflow.tracing.utils import dump_span_attribute_value
+
+from . import _compat, _export
+
+
+class RecordedSpan:
+    __slots__ = (
+        "otel_trace_id", "otel_span_id", "name", "span_type", "start_ns", "end_ns",
+        "inputs_json", "outputs", "attributes", "events", "error",
+        "tracking_uri", "experiment_id", "run_id", "metadata", "tags",
+        "session_id", "user_id", "request_preview", "response_preview",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        span_type: str,
+        inputs: Any,
+        attributes: Mapping[str, Any],
+        *,
+        tracking_uri: str,
+        experiment_id: str,
+        run_id: str | None,
+        metadata: Mapping[str, str] | None,
+        tags: Mapping[str, str] | None,
+    ) -> None:
+        self.otel_trace_id = random.getrandbits(128) or 1
+        self.otel_span_id = random.getrandbits(64) or 1
+        self.name = name
+        self.span_type = span_type
+        self.start_ns = time.time_ns()
+        self.end_ns = 0
+        # serialized now: the caller may change what it passed (append to its messages list)
+        # as soon as the call returns
+        self.inputs_json = dump_span_attribute_value(inputs) if inputs is not None else None
+        self.outputs: Any = None
+        self.attributes = dict(attributes)
+        self.events: list[tuple[str, int, dict[str, str]]] = []
+        self.error: str | None = None  # the status description when the span ended in error
+        self.tracking_uri = tracking_uri
+        self.experiment_id = experiment_id
+        self.run_id = run_id
+        metadata = dict(metadata or {})
+        self.session_id = metadata.pop(_compat.SESSION_METADATA, None)
+        self.user_id = metadata.pop(_compat.USER_METADATA, None)
+        self.metadata = metadata
+        self.tags = dict(tags or {})
+        self.request_preview: str | None = None
+        self.response_preview: str | None = None
+
+    @property
+    def trace_id(self) -> str:
+        return f"tr-{self.otel_trace_id:032x}"
+
+    def set_previews(self, request: str | None, response: str | None) -> None:
+        self.request_preview = request
+        self.response_preview = response
+
+    def end_ok(self, outputs: Any = None, attributes: Mapping[str, Any] | None = None, end_ns: int | None = None) -> None:
+        self._end(outputs, attributes, end_ns)
+
+    def end_error(self, error: BaseException, outputs: Any = None, attributes: Mapping[str, Any] | None = None) -> None:
+        self.events.append(("exception", time.time_ns(), {
+            "exception.type": type(error).__name__,
+            "exception.message": str(error),
+            "exception.stacktrace": "".join(traceback.format_exception(error)),
+            "exception.escaped": "False",
+        }))
+        self.error = f"{type(error).__name__}: {error}"
+        self._end(outputs, attributes, None)
+
+    def _end(self, outputs: Any, attributes: Mapping[str, Any] | None, end_ns: int | None) -> None:
+        self.end_ns = end_ns or time.time_ns()
+        self.outputs = outputs
+        if attributes:
+            self.attributes.update(attributes)
+        _compat.set_last_active_trace_id(self.trace_id)
+        _export.EXPORTER.submit(self)
