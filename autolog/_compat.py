@@ -81,18 +81,26 @@ def log_level(span_type: str, failed: bool) -> tuple[str, str] | None:
     return _read_log_level(span_type, failed) if _read_log_level is not None else None
 
 
-def sql_trace_models() -> tuple[Any, Any] | None:
-    """MLflow's SQLAlchemy models for trace info and trace metadata rows, or None."""
+def sql_trace_tables() -> tuple[Any, Any, Any] | None:
+    """MLflow's trace_info, trace_tags and trace_request_metadata tables, or None where they do
+    not have the columns this package writes."""
     try:
-        from mlflow.store.tracking.dbmodels.models import SqlTraceInfo, SqlTraceMetadata
-
-        for model, columns in ((SqlTraceInfo, ("request_id", "request_preview", "response_preview")),
-                               (SqlTraceMetadata, ("request_id", "key", "value"))):
-            if not all(hasattr(model, c) for c in columns):
-                return None
-        return SqlTraceInfo, SqlTraceMetadata
+        from mlflow.store.tracking.dbmodels.models import SqlTraceInfo, SqlTraceMetadata, SqlTraceTag
     except ImportError:
         return None
+    expected = (
+        (SqlTraceInfo, ("request_id", "experiment_id", "timestamp_ms", "execution_time_ms", "status",
+                        "client_request_id", "request_preview", "response_preview")),
+        (SqlTraceTag, ("request_id", "key", "value")),
+        (SqlTraceMetadata, ("request_id", "key", "value")),
+    )
+    tables = []
+    for model, columns in expected:
+        table = getattr(model, "__table__", None)
+        if table is None or not all(c in table.c for c in columns):
+            return None
+        tables.append(table)
+    return tuple(tables)
 
 
 def write_session(store):

@@ -54,12 +54,12 @@ class ExportSettings:
 
 
 class _Unreported:
-    """Drops and failures not yet said in a warning."""
+    """Drops and failures not yet said in a warning, and when each reason was last said."""
 
     def __init__(self) -> None:
         self.dropped = 0
         self.failed = 0
-        self.last_warning = 0.0
+        self.said_at: dict[str, float] = {}
 
 
 class Exporter:
@@ -108,7 +108,7 @@ class Exporter:
                 self._start()
             queue = self._queue
             if len(queue) >= self.settings.queue_size and not self._wait_for_room():
-                self._count_dropped(1, "the export queue was full")
+                self._count_dropped(1, "queue", "the export queue was full")
                 return
             queue.append(record)
             self._enqueued += 1
@@ -191,9 +191,10 @@ class Exporter:
                 self._write(batch)
             except Exception:  # a bug here must not stop the writer
                 _logger.debug("autolog: the export writer failed on a batch", exc_info=True)
-                self._count_failed(len(batch), "an internal error")
+                self._count_failed(len(batch), "internal", "an internal error")
             with self._lock:
-                self._done += len(batch)
+                if not self._closing:
+                    self._done += len(batch)
                 self._progress.notify_all()
 
     def _write(self, batch: list) -> None:
@@ -220,7 +221,7 @@ class Exporter:
             except Exception as error:
                 if auth_failure(error):
                     self._report_auth(uri, error)
-                    self._count_failed(len(records), f"{uri} refused the credentials")
+                    self._count_failed(len(records), "auth", f"{uri} refused the credentials")
                     return
                 if not transient(error):
                     if len(records) > 1:  # find the traces the store rejects; write the others
@@ -229,11 +230,13 @@ class Exporter:
                         self._write_group(uri, experiment_id, records[half:])
                         return
                     _logger.debug("autolog: %s rejected trace %s", uri, records[0].trace_id, exc_info=True)
-                    self._count_failed(1, f"{uri} rejected it: {type(error).__name__}: {error}")
+                    self._discard(uri, records)
+                    self._count_failed(1, "rejected", f"{uri} rejected it: {type(error).__name__}: {error}")
                     return
                 self._healthy = False
                 if self._closing or time.monotonic() - started > RETRY_FOR:
-                    self._count_failed(len(records), f"{uri} could not be reached: {type(error).__name__}: {error}")
+                    self._count_failed(len(records), "unreachable",
+                                       f"{uri} could not be reached: {type(error).__name__}: {error}")
                     return
                 _logger.debug("autolog: writing to %s failed; retrying in %.1fs", uri, backoff, exc_info=True)
                 self._sleep(backoff)
@@ -241,8 +244,15 @@ class Exporter:
                 continue
             self._healthy = True
             with self._lock:
-                self.exported += len(records)
+                if not self._closing:  # at exit, what was still being written is counted as dropped
+                    self.exported += len(records)
             return
+
+    def _discard(self, uri: str, records: list) -> None:
+        try:
+            self._sink(uri).discard(records)
+        except Exception:
+            _logger.debug("autolog: could not remove a rejected trace's rows", exc_info=True)
 
     def _sleep(self, seconds: float) -> None:
         with self._lock:
@@ -251,31 +261,35 @@ class Exporter:
 
     # -- counting and telling -------------------------------------------------------------------
 
-    def _count_dropped(self, n: int, why: str) -> None:
+    def _count_dropped(self, n: int, reason: str, why: str) -> None:
         """Called with the lock held."""
         self.dropped += n
         self._unreported.dropped += n
-        self._maybe_warn(why)
+        self._maybe_warn(reason, why)
 
-    def _count_failed(self, n: int, why: str) -> None:
+    def _count_failed(self, n: int, reason: str, why: str) -> None:
         with self._lock:
+            if self._closing:  # counted as dropped by the exit
+                return
             self.failed += n
             self._unreported.failed += n
-            self._maybe_warn(why)
+            self._maybe_warn(reason, why)
 
-    def _maybe_warn(self, why: str, force: bool = False) -> None:
+    def _maybe_warn(self, reason: str, why: str, force: bool = False) -> None:
+        """At most one warning per reason every WARN_EVERY seconds, each with the running totals."""
         pending = self._unreported
         now = time.monotonic()
-        if not (pending.dropped or pending.failed) or (not force and now - pending.last_warning < WARN_EVERY):
+        said = pending.said_at.get(reason)
+        if not (pending.dropped or pending.failed) or (not force and said is not None and now - said < WARN_EVERY):
             return
         parts = [f"{n} {what}" for n, what in ((pending.dropped, "dropped"), (pending.failed, "failed")) if n]
         _logger.warning(
-            "autolog: %s trace(s) not stored (last reason: %s); totals so far: %d recorded, %d exported, "
+            "autolog: %s trace(s) not stored (%s); totals so far: %d recorded, %d exported, "
             "%d dropped, %d failed. See autolog.stats().",
             " and ".join(parts), why, self.recorded, self.exported, self.dropped, self.failed,
         )
         pending.dropped = pending.failed = 0
-        pending.last_warning = now
+        pending.said_at[reason] = now
 
     def _report_auth(self, uri: str, error: BaseException) -> None:
         if uri in self._auth_reported:
@@ -299,9 +313,9 @@ class Exporter:
                 self._stopping.notify_all()
                 self._room.notify_all()
                 if left:
-                    self._count_dropped(left, f"the process exited before the store took them "
+                    self._count_dropped(left, "exit", f"the process exited before the store took them "
                                               f"(waited {self.settings.exit_timeout:g}s)")
-                self._maybe_warn("see above", force=True)
+                self._maybe_warn("exit", "at exit: the count since the last warning", force=True)
         except Exception:
             _logger.debug("autolog: the exit flush failed", exc_info=True)
 

@@ -1,8 +1,7 @@
 """Where a batch of recorded traces is written: one ``write(experiment_id, records)`` per batch.
 
-- A SQL store (sqlite, PostgreSQL, MySQL, SQL Server): MLflow's ``log_spans`` creates the traces
-  and their spans in one session (state, times, token usage, cost, session, tags); one more
-  session adds what spans do not carry (metadata, the package's previews).
+- A SQL store (sqlite, PostgreSQL, MySQL, SQL Server): the trace rows in one session, then MLflow's
+  ``log_spans`` for all their spans in another.
 - A tracking server: one OTLP/HTTP request per batch to ``/v1/traces``, which the server stores
   through the same ``log_spans``. A trace whose metadata OTLP cannot carry (user metadata, the
   active run) also gets MLflow's ``start_trace`` request.
@@ -12,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+from mlflow.tracing.constant import TraceTagKey
+
 from . import _compat, _entities
 from ._destination import SQL_SCHEMES, scheme
 from ._store_errors import HttpStatusError, transient
@@ -19,6 +20,8 @@ from ._store_errors import HttpStatusError, transient
 _logger = logging.getLogger("autolog")
 
 HTTP_TIMEOUT_SECONDS = 10
+_PLACEHOLDER_ID = "tr-autolog-placeholder"
+PREVIEW_COLUMN = 1000  # characters MLflow's trace_info table holds per preview
 
 
 def _store(uri: str):
@@ -28,55 +31,91 @@ def _store(uri: str):
 
 
 class SqlSink:
+    """Per batch: the traces' rows first (what MLflow's ``start_trace`` writes: state, previews,
+    name, tags, metadata) in one session, then their spans through MLflow's ``log_spans`` in
+    another, which fills in times, status, token usage, cost and session. Where the installed
+    MLflow's tables are not as expected, ``log_spans`` alone (tags as span attributes)."""
+
     def __init__(self, uri: str) -> None:
         self.store = _store(uri)
-        self.models = _compat.sql_trace_models()
-        if self.models is None:
-            _logger.debug("autolog: MLflow's trace tables are not as expected; previews and metadata are "
-                          "left to what log_spans writes")
+        self.tables = _compat.sql_trace_tables()
 
     def write(self, experiment_id: str, records: list) -> None:
-        self.store.log_spans(experiment_id, [_entities.to_span(r, tags_as_attributes=True) for r in records])
-        if self.models is None:
+        spans = [_entities.to_span(r, tags_as_attributes=self.tables is None) for r in records]
+        if self.tables is not None:
+            try:
+                self._start_traces(experiment_id, records)
+            except Exception as error:
+                if transient(error):
+                    raise
+                self.tables = None
+                _logger.warning("autolog: could not write trace rows into this MLflow version's tables (%s: %s); "
+                                "traces are stored through log_spans alone, without metadata and previews",
+                                type(error).__name__, error)
+                spans = [_entities.to_span(r, tags_as_attributes=True) for r in records]
+        self.store.log_spans(experiment_id, spans)
+
+    def discard(self, records: list) -> None:
+        """Removes the rows written for traces whose spans the store then refused."""
+        if self.tables is None:
             return
-        try:
-            self._write_trace_info(records)
-        except Exception as error:
-            if transient(error):
-                raise  # the batch is retried; log_spans writes the same rows again
-            self.models = None
-            _logger.warning("autolog: could not add metadata and previews to the traces in %s with this MLflow "
-                            "version (%s: %s); traces are stored without them from now on",
-                            self.store.__class__.__name__, type(error).__name__, error)
+        from sqlalchemy import delete
 
-    def _write_trace_info(self, records: list) -> None:
-        from sqlalchemy import update
-
-        trace_table, metadata_table = self.models
+        info_table, tag_table, metadata_table = self.tables
         ids = [r.trace_id for r in records]
         with _compat.write_session(self.store) as session:
-            present = set(
-                session.query(metadata_table.request_id, metadata_table.key).filter(metadata_table.request_id.in_(ids))
-            )
+            for table in (metadata_table, tag_table, info_table):
+                session.execute(delete(table).where(table.c.request_id.in_(ids)))
+
+    def _start_traces(self, experiment_id: str, records: list) -> None:
+        from sqlalchemy import insert
+
+        info_table, tag_table, metadata_table = self.tables
+        experiment = self.store.get_experiment(experiment_id)
+        # the artifact location tag MLflow gives every trace, made once per batch
+        location = self.store._get_trace_artifact_location_tag(experiment, _PLACEHOLDER_ID)
+        named_by_column = "trace_name" in info_table.c
+        infos, tags, metadata = [], [], []
+        with _compat.write_session(self.store) as session:
+            ids = [r.trace_id for r in records]
+            present = {row[0] for row in session.execute(
+                info_table.select().with_only_columns(info_table.c.request_id).where(info_table.c.request_id.in_(ids)))}
             for record in records:
-                for key, value in _entities.trace_metadata(record).items():
-                    row = metadata_table(request_id=record.trace_id, key=key, value=value)
-                    if (record.trace_id, key) in present:
-                        session.merge(row)
-                    else:
-                        session.add(row)
-            previews = [
-                {"request_id": r.trace_id, "request_preview": r.request_preview, "response_preview": r.response_preview}
-                for r in records
-                if r.request_preview is not None or r.response_preview is not None
-            ]
-            if previews:
-                session.execute(update(trace_table), previews)
+                trace_id = record.trace_id
+                if trace_id in present:  # written by an earlier attempt of this batch
+                    continue
+                info = {
+                    "request_id": trace_id,
+                    "experiment_id": int(experiment_id),
+                    "timestamp_ms": record.start_ns // 1_000_000,
+                    "execution_time_ms": (record.end_ns - record.start_ns) // 1_000_000,
+                    "status": "IN_PROGRESS",  # log_spans sets it from the root span
+                    "client_request_id": None,
+                    "request_preview": _bounded(record.request_preview),
+                    "response_preview": _bounded(record.response_preview),
+                }
+                trace_tags = _entities.trace_tags(record)
+                if named_by_column:
+                    info["trace_name"] = trace_tags.pop(TraceTagKey.TRACE_NAME)
+                infos.append(info)
+                trace_tags[location.key] = location.value.replace(_PLACEHOLDER_ID, trace_id)
+                tags.extend({"request_id": trace_id, "key": k, "value": v} for k, v in trace_tags.items())
+                metadata.extend({"request_id": trace_id, "key": k, "value": v}
+                                for k, v in _entities.trace_metadata(record).items())
+            for table, rows in ((info_table, infos), (tag_table, tags), (metadata_table, metadata)):
+                if rows:
+                    session.execute(insert(table), rows)
 
     def after_fork(self) -> None:
         engine = getattr(self.store, "engine", None)
         if engine is not None:
             engine.dispose(close=False)  # the parent's connections are not ours to use or close
+
+
+def _bounded(preview: str | None) -> str | None:
+    if preview is None or len(preview) <= PREVIEW_COLUMN:
+        return preview
+    return preview[: PREVIEW_COLUMN - 3] + "..."
 
 
 class HttpSink:
@@ -121,6 +160,9 @@ class HttpSink:
         )
         if not 200 <= response.status_code < 300:
             raise HttpStatusError(response.status_code, response.text)
+
+    def discard(self, records: list) -> None:
+        pass
 
     def after_fork(self) -> None:
         pass

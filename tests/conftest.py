@@ -12,12 +12,14 @@ os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "false")  # MLflow's 
 os.environ.setdefault("MLFLOW_MODEL_CATALOG_URI", "")  # MLflow prices models from its bundled catalog, offline
 
 import anthropic
+import httpx2
 import mlflow
 import openai
 import pytest
 import vcr
 
 import autolog
+from autolog import _export
 from autolog._config import STATE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,8 @@ def traced():
     autolog.autolog()
     yield
     autolog.revert()
+    _export.EXPORTER.settings = _export.ExportSettings()
+    _export.EXPORTER._healthy = True
     STATE.enabled = True
     STATE.by_provider.clear()
     logging.getLogger("autolog").setLevel(logging.NOTSET)
@@ -74,6 +78,21 @@ def only_span(experiment_id):
     spans = found[0].data.spans
     assert len(spans) == 1, [s.name for s in spans]
     return spans[0]
+
+
+def echo(request):
+    """A chat completion whose answer repeats the question, so each span can be matched to its call."""
+    asked = json.loads(request.content)["messages"][0]["content"]
+    return httpx2.Response(200, json={
+        "id": "chatcmpl-echo", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": f"echo {asked}"}}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}})
+
+
+def echo_client():
+    """An OpenAI client answered in memory by ``echo``: the SDK's own work, no network."""
+    return openai.OpenAI(api_key="sk-test", max_retries=0, base_url="http://echo.invalid/v1",
+                         http_client=httpx2.Client(transport=httpx2.MockTransport(echo)))
 
 
 def usage_of(span):

@@ -1,24 +1,14 @@
 """Spans land in the right trace: nested under the caller's span, and one trace per call under load."""
 import asyncio
-import json
 import threading
 
 import httpx2
 import mlflow
 import openai
 
-from conftest import VCR, traces
+from conftest import VCR, echo, echo_client, traces
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
-
-
-def echo(request):
-    """A chat completion whose answer repeats the question, so each span can be matched to its call."""
-    asked = json.loads(request.content)["messages"][0]["content"]
-    return httpx2.Response(200, json={
-        "id": "chatcmpl-echo", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": f"echo {asked}"}}],
-        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}})
 
 
 def check_one_trace_per_call(experiment, n):
@@ -68,8 +58,7 @@ def test_child_of_async_parent(experiment):
 
 def test_threads(experiment):
     def worker(t):
-        client = openai.OpenAI(api_key="sk-test", max_retries=0, base_url="http://echo.invalid/v1",
-                               http_client=httpx2.Client(transport=httpx2.MockTransport(echo)))
+        client = echo_client()
         for i in range(25):
             client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"t{t}-{i}"}])
 

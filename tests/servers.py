@@ -1,0 +1,110 @@
+"""Real servers for the tests: an MLflow tracking server and a throwaway PostgreSQL cluster, each
+started as a subprocess on 127.0.0.1 and stopped when the test module is done."""
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until(ready, what: str, process: subprocess.Popen, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        if ready():
+            return
+        time.sleep(0.25)
+    raise RuntimeError(f"{what} did not become ready in {timeout:.0f}s")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def mlflow_server(backend_uri: str, workdir: Path):
+    """``mlflow server`` on a free port; yields its http:// URI."""
+    port = free_port()
+    log = open(workdir / "mlflow-server.log", "wb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
+         "--backend-store-uri", backend_uri, "--default-artifact-root", str(workdir / "artifacts"),
+         "--workers", "1"],
+        stdout=log, stderr=subprocess.STDOUT, cwd=workdir, env=env,
+    )
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until(lambda: _answers(f"{uri}/health"), "mlflow server", process)
+        yield uri
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    """initdb refuses to run as root: run the cluster as the postgres user."""
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", "postgres", "--", *command]
+
+
+@contextlib.contextmanager
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster on a free port; yields a SQLAlchemy URI of an empty database."""
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        raise RuntimeError("PostgreSQL is not installed (.ci/run installs it with apt-get)")
+    root = Path(tempfile.mkdtemp(prefix="autolog-pg-"))
+    data, sockets = root / "data", root / "sockets"
+    data.mkdir()
+    sockets.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(data, "postgres")
+        shutil.chown(sockets, "postgres")
+    port = free_port()
+    subprocess.run(_as_postgres_user([str(bin_dir / "initdb"), "-D", str(data), "-U", "autolog", "--auth=trust",
+                                      "-E", "UTF8"]), check=True, capture_output=True)
+    subprocess.run(_as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"),
+                                      "-o", f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1", "-w", "start"]),
+                   check=True, capture_output=True)
+    try:
+        subprocess.run(_as_postgres_user([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+                                          "-U", "autolog", "mlflow"]), check=True, capture_output=True)
+        yield f"postgresql+psycopg://autolog@127.0.0.1:{port}/mlflow"
+    finally:
+        subprocess.run(_as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
