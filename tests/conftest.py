@@ -27,6 +27,7 @@ VCR = vcr.VCR(
     cassette_library_dir=str(ROOT / "cassettes"),
     record_mode="none",
     match_on=["method", "scheme", "host", "port", "path"],
+    ignore_hosts=["127.0.0.1"],  # the MLflow servers the tests start (Ollama recordings use "localhost")
 )
 
 
