@@ -27,6 +27,7 @@ def autolog(
     capture_content: bool = True,
     redact=None,
     metadata: Mapping[str, str] | None = None,
+    stream_usage: bool | None = None,
     queue_size: int | None = None,
     queue_wait: float | None = None,
     exit_timeout: float | None = None,
@@ -42,13 +43,16 @@ def autolog(
     redact: ``redact(data, what)`` returns what to record instead of ``data``; ``what`` is
         ``"inputs"`` or ``"outputs"``. If it raises, that content is not recorded.
     metadata: str -> str attached to every trace (app version, environment, ...).
+    stream_usage: OpenAI chat and completions streams carry token usage only when asked; None
+        (default) asks on the caller's behalf for OpenAI and Azure OpenAI, True for every
+        OpenAI-compatible server too, False never. The caller never sees the extra usage chunk.
     queue_size: traces that may wait to be written to the store (default 1000; process-wide).
     queue_wait: seconds a call may wait for room when the queue is full and the store keeps up
         (default 2.0); a trace that finds no room is dropped and counted.
     exit_timeout: seconds the interpreter's exit waits for the queue to drain (default 5.0).
     """
     options = dict(disable=disable, log_traces=log_traces, silent=silent,
-                   capture_content=capture_content, redact=redact, metadata=metadata,
+                   capture_content=capture_content, redact=redact, metadata=metadata, stream_usage=stream_usage,
                    queue_size=queue_size, queue_wait=queue_wait, exit_timeout=exit_timeout)
     make_options(**options)  # one clear error before any provider is touched
     for provider in _PROVIDERS:

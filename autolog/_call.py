@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey
 
-from . import _raw_responses, _spans, _streams
+from . import _previews, _raw_responses, _spans, _streams
 from ._config import CONTEXT, IN_CALL, STATE, Options, tracing_active
 from ._kinds import Kind, field
 
@@ -83,14 +83,18 @@ def _trace_context(options: Options) -> tuple[dict[str, str] | None, dict[str, s
 class Call:
     """The span of one SDK call; ends exactly once."""
 
-    __slots__ = ("span", "kind", "options", "ended", "started_ns")
+    __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide")
 
-    def __init__(self, span, kind: Kind, options: Options) -> None:
+    def __init__(self, span, kind: Kind, options: Options, request_preview: str | None,
+                 send_kwargs: Mapping[str, Any], hide=None) -> None:
         self.span = span
         self.kind = kind
         self.options = options
         self.ended = False
         self.started_ns = time.perf_counter_ns()  # time to first token counts from here
+        self.request_preview = request_preview
+        self.send_kwargs = send_kwargs  # what the SDK method is called with
+        self.hide = hide  # stream items the caller must not see (see RequestChange)
 
     def _response_attributes(self, response: Any) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
@@ -130,12 +134,24 @@ class Call:
             attributes = self._response_attributes(response)
             if extra:
                 attributes.update(extra)
+            outputs = self._outputs(response)
+            self.span.set_previews(self.request_preview, self._response_preview(outputs, error))
             if error is None:
-                self.span.end_ok(self._outputs(response), attributes, end_ns)
+                self.span.end_ok(outputs, attributes, end_ns)
             else:
-                self.span.end_error(error, self._outputs(response), attributes)
+                self.span.end_error(error, outputs, attributes)
         except Exception:
             _logger.debug("autolog: could not end the span", exc_info=True)
+
+    def _response_preview(self, outputs: Any, error: BaseException | None) -> str | None:
+        if error is not None:
+            return _previews.error_preview(error, self.options.capture_content)
+        reader = self.kind.response_preview
+        try:
+            return _previews.of_recorded(outputs, reader) if reader is not None else None
+        except Exception:
+            _logger.debug("autolog: could not make the response preview", exc_info=True)
+            return None
 
     def returned(self, result: Any) -> Any:
         """What the caller gets back: the result itself, or for a stream or an unread raw
@@ -157,11 +173,20 @@ class Call:
         return result
 
 
+def _request_preview(kind: Kind, inputs: Any) -> str | None:
+    try:
+        return _previews.of_recorded(inputs, kind.request_preview) if kind.request_preview is not None else None
+    except Exception:
+        _logger.debug("autolog: could not make the request preview", exc_info=True)
+        return None
+
+
 def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any]) -> Call | None:
     """Starts the span of a call; None (no span) if anything goes wrong."""
     try:
         provider = kind.provider
-        attributes: dict[str, Any] = {SpanAttributeKey.MODEL_PROVIDER: provider.name_of(instance)}
+        provider_name = provider.name_of(instance)
+        attributes: dict[str, Any] = {SpanAttributeKey.MODEL_PROVIDER: provider_name}
         if kind.chat:
             attributes[SpanAttributeKey.MESSAGE_FORMAT] = provider.message_format
         model = kwargs.get("model")
@@ -171,10 +196,17 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any]) -> 
         capture = options.capture_content
         if capture and kind.tools is not None and (tools := kind.tools(kwargs)):
             attributes[SpanAttributeKey.CHAT_TOOLS] = tools
+        change = kind.change_request(kwargs, provider_name, options.stream_usage) if kind.change_request else None
+        if change is not None:
+            attributes.update(change.attributes)
         inputs = recorded(options, call_inputs(kwargs), "inputs") if capture else None
         metadata, tags = _trace_context(options)
         span = _spans.start(_span_name(instance, method, kwargs), kind.span_type, inputs, attributes, metadata, tags)
-        return Call(span, kind, options) if span is not None else None
+        if span is None:
+            return None
+        if change is None:
+            return Call(span, kind, options, _request_preview(kind, inputs), kwargs)
+        return Call(span, kind, options, _request_preview(kind, inputs), change.kwargs, change.hide)
     except Exception:
         _logger.debug("autolog: could not start the span of %s", method, exc_info=True)
         return None
@@ -191,8 +223,10 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool):
     if is_async:
 
         def async_wrapper(wrapped, instance, args, kwargs):
-            # Called now so that a bad argument raises where the SDK would raise it.
-            return _traced_await(kind, method, instance, kwargs, wrapped(*args, **kwargs))
+            pending = wrapped(*args, **kwargs)  # a bad argument raises here, where the SDK raises it
+            if not tracing_active(provider):
+                return pending
+            return _traced_await(kind, method, instance, kwargs, pending, functools.partial(wrapped, *args))
 
         return async_wrapper
 
@@ -211,7 +245,7 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool):
             return wrapped(*args, **kwargs)
         token = IN_CALL.set(True)
         try:
-            result = wrapped(*args, **kwargs)
+            result = wrapped(*args, **call.send_kwargs)
         except BaseException as error:
             call.fail(error)
             raise
@@ -222,12 +256,17 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool):
     return wrapper
 
 
-async def _traced_await(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], pending):
+async def _traced_await(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], pending, resend):
+    """The span starts when the call is awaited; ``resend(**kwargs)`` makes the call again with
+    the request the package changed (the first coroutine, never started, is closed)."""
     if not tracing_active(kind.provider.name):
         return await pending
     call = begin(kind, method, instance, kwargs)
     if call is None:
         return await pending
+    if call.send_kwargs is not kwargs:
+        pending.close()
+        pending = resend(**call.send_kwargs)
     token = IN_CALL.set(True)
     try:
         result = await pending

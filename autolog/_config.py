@@ -15,6 +15,8 @@ class Options:
     capture_content: bool = True
     redact: Callable[[Any, str], Any] | None = None
     metadata: Mapping[str, str] | None = None
+    # OpenAI streams: ask for token usage on the caller's behalf (None: for OpenAI and Azure only)
+    stream_usage: bool | None = None
     # process-wide export settings; None leaves the current value
     queue_size: int | None = None
     queue_wait: float | None = None
@@ -36,6 +38,8 @@ def make_options(**given: Any) -> Options:
     for name in _BOOL_OPTIONS:
         if name in given and not isinstance(given[name], bool):
             raise TypeError(f"autolog() option {name!r} must be a bool, not {type(given[name]).__name__}")
+    if given.get("stream_usage") is not None and not isinstance(given["stream_usage"], bool):
+        raise TypeError(f"autolog() option 'stream_usage' must be a bool or None, not {type(given['stream_usage']).__name__}")
     redact = given.get("redact")
     if redact is not None and not callable(redact):
         raise TypeError(f"autolog() option 'redact' must be callable, not {type(redact).__name__}")

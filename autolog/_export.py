@@ -2,9 +2,11 @@
 
 Policy:
 - Traces are written in batches (up to ``BATCH_SIZE``, or whatever arrived within ``LINGER``).
-- When the queue is full and the store is keeping up, a call waits up to ``queue_wait`` seconds
-  for room (back-pressure: a burst slows down instead of losing traces); after that, or at once
-  while the store is failing, the trace is dropped and counted.
+- The queue holds at most ``queue_size`` traces, and no more than the store has been seen to
+  write within 80% of ``exit_timeout``, so that what is queued when the process exits can still
+  be written. When it is full and the store is keeping up, a call waits up to ``queue_wait``
+  seconds for room (back-pressure: a burst slows down instead of losing traces); after that, or
+  at once while the store is failing, the trace is dropped and counted.
 - A batch that fails for a transient reason (connection refused, server 5xx, database locked) is
   retried with exponential backoff for up to ``RETRY_FOR`` seconds, then counted as failed. A
   batch the store rejects is split in halves until the rejected traces are found; those fail
@@ -86,6 +88,7 @@ class Exporter:
         self._auth_reported: set[str] = set()
         self._enqueued = 0  # sequence numbers: flush() waits until done catches up
         self._done = 0
+        self._rate: float | None = None  # traces per second the store has been taking
         self.recorded = self.exported = self.dropped = self.failed = 0
         self._unreported = _Unreported()
 
@@ -107,7 +110,7 @@ class Exporter:
             if self._thread is None:
                 self._start()
             queue = self._queue
-            if len(queue) >= self.settings.queue_size and not self._wait_for_room():
+            if len(queue) >= self._capacity() and not self._wait_for_room():
                 self._count_dropped(1, "queue", "the export queue was full")
                 return
             queue.append(record)
@@ -115,12 +118,19 @@ class Exporter:
             if len(queue) >= self._writer_wants:
                 self._work.notify()
 
+    def _capacity(self) -> int:
+        size = self.settings.queue_size
+        rate = self._rate
+        if rate is None:
+            return size
+        return max(min(size, BATCH_SIZE), min(size, int(rate * self.settings.exit_timeout * 0.8)))
+
     def _wait_for_room(self) -> bool:
         """Back-pressure, only while the store keeps up: a failing store never slows calls."""
         if self._closing or not self._healthy or threading.current_thread() is self._thread:
             return False
         deadline = time.monotonic() + self.settings.queue_wait
-        while len(self._queue) >= self.settings.queue_size:
+        while len(self._queue) >= self._capacity():
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not self._healthy or self._closing:
                 return False
@@ -216,6 +226,7 @@ class Exporter:
         started = time.monotonic()
         backoff = FIRST_BACKOFF
         while True:
+            attempt = time.perf_counter()
             try:
                 self._sink(uri).write(experiment_id, records)
             except Exception as error:
@@ -243,9 +254,13 @@ class Exporter:
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             self._healthy = True
+            took = time.perf_counter() - attempt
             with self._lock:
                 if not self._closing:  # at exit, what was still being written is counted as dropped
                     self.exported += len(records)
+                if took > 0:
+                    sample = len(records) / took
+                    self._rate = sample if self._rate is None else 0.7 * self._rate + 0.3 * sample
             return
 
     def _discard(self, uri: str, records: list) -> None:

@@ -37,6 +37,16 @@ class Provider:
 
 
 @dataclasses.dataclass(frozen=True)
+class RequestChange:
+    """What the package changes in a request it traces: the keyword arguments sent instead, the
+    stream items the caller must not see because of the change, and what the span says of it."""
+
+    kwargs: Mapping[str, Any]
+    hide: Callable[[Any], bool] | None = None
+    attributes: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
 class Kind:
     """One kind of call (chat, embeddings, messages, ...): how its span is typed and filled."""
 
@@ -52,6 +62,11 @@ class Kind:
     chat: bool = True  # carries mlflow.message.format
     # output(response) -> what the span records as outputs, when the SDK object needs mending
     output: Callable[[Any], Any] | None = None
+    # the trace list's previews, read from the recorded inputs / outputs (see _previews)
+    request_preview: Callable[[Any], str | None] | None = None
+    response_preview: Callable[[Any], str | None] | None = None
+    # change_request(kwargs, provider_name, stream_usage option) -> RequestChange or None
+    change_request: Callable[[Mapping[str, Any], str, bool | None], RequestChange | None] | None = None
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:

@@ -40,7 +40,7 @@ def install() -> None:
         from mlflow.tracing import fluent as tracing_fluent
         from mlflow.tracking import fluent as tracking_fluent
 
-        flush_all = _flushing(FLUSH_BOUND, only_when_healthy=False)
+        flush_all = _flushing(FLUSH_BOUND, only_when_healthy=True)  # a store that is down never hangs it
         wrapt.wrap_function_wrapper(tracking_fluent, "flush_trace_async_logging", flush_all)
         mlflow.flush_trace_async_logging = tracking_fluent.flush_trace_async_logging
         wrapt.wrap_function_wrapper(tracing_fluent, "_flush_pending_async_trace_writes", flush_all)

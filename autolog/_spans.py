@@ -41,13 +41,26 @@ def remember_failed_imports() -> None:
 class MlflowSpan:
     """An MLflow live span, exported by MLflow with the rest of its trace."""
 
-    __slots__ = ("span",)
+    __slots__ = ("span", "root")
 
-    def __init__(self, span) -> None:
+    def __init__(self, span, root: bool) -> None:
         self.span = span
+        self.root = root
 
     def set_previews(self, request: str | None, response: str | None) -> None:
-        pass  # a trace the package joins keeps the previews MLflow and its owner give it
+        """Only for a trace the package started: a trace it joins keeps the previews MLflow and
+        the trace's owner give it."""
+        if not self.root:
+            return
+        try:
+            from mlflow.tracing.trace_manager import InMemoryTraceManager
+
+            with InMemoryTraceManager.get_instance().get_trace(self.span.trace_id) as trace:
+                if trace is not None:
+                    trace.info.request_preview = request
+                    trace.info.response_preview = response
+        except Exception:
+            _logger.debug("autolog: could not set the trace's previews", exc_info=True)
 
     def end_ok(self, outputs: Any = None, attributes: Mapping[str, Any] | None = None, end_ns: int | None = None) -> None:
         self.span.end(outputs=outputs, attributes=dict(attributes) if attributes else None, status="OK",
@@ -64,14 +77,14 @@ class MlflowSpan:
         span.end(outputs=outputs, attributes=dict(attributes) if attributes else None)
 
 
-def _start_mlflow_span(name, span_type, inputs, attributes, metadata, tags, experiment_id) -> MlflowSpan | None:
+def _start_mlflow_span(name, span_type, inputs, attributes, metadata, tags, experiment_id, root) -> MlflowSpan | None:
     span = mlflow.start_span_no_context(
         name, span_type=span_type, inputs=inputs, attributes=dict(attributes),
         metadata=metadata or None, tags=tags or None, experiment_id=experiment_id,
     )
     if not span.trace_id or span.trace_id == NO_OP_SPAN_TRACE_ID:
         return None
-    return MlflowSpan(span)
+    return MlflowSpan(span, root)
 
 
 def start(
@@ -85,7 +98,7 @@ def start(
     """Starts the span of a call; None if tracing is off or the span could not be started."""
     try:
         if _experiments.has_open_trace():
-            return _start_mlflow_span(name, span_type, inputs, attributes, None, None, None)
+            return _start_mlflow_span(name, span_type, inputs, attributes, None, None, None, root=False)
         if not _destination.tracing_enabled():
             return None
         configured_metadata, configured_tags = _compat.configured_trace_context()
@@ -99,7 +112,7 @@ def start(
             run = experiment_id = None
         uri = _destination.own_export_uri()
         if uri is None or experiment_id is None:
-            return _start_mlflow_span(name, span_type, inputs, attributes, metadata, tags, experiment_id)
+            return _start_mlflow_span(name, span_type, inputs, attributes, metadata, tags, experiment_id, root=True)
         return RecordedSpan(
             name, span_type, inputs, attributes, tracking_uri=uri, experiment_id=experiment_id,
             run_id=run.info.run_id if run is not None else None, metadata=metadata, tags=tags,

@@ -24,12 +24,13 @@ class StreamState:
     """What a stream's span needs; holds no reference to the proxy, so that the proxy's
     finalizer can end the span after the proxy is gone."""
 
-    __slots__ = ("call", "accumulator", "first_ns", "items", "__weakref__")
+    __slots__ = ("call", "accumulator", "first_ns", "items", "hide", "__weakref__")
 
     def __init__(self, call) -> None:
         self.call = call
         self.first_ns = 0
         self.items = 0
+        self.hide = call.hide
         try:
             factory = call.kind.new_accumulator
             self.accumulator = factory() if factory is not None else None
@@ -37,10 +38,19 @@ class StreamState:
             _logger.debug("autolog: could not make an accumulator", exc_info=True)
             self.accumulator = None
 
-    def add(self, item: Any) -> None:
+    def add(self, item: Any) -> bool:
+        """Accumulates an item the stream gave; True if the caller must not see it."""
+        hide = self.hide
+        if hide is not None and _hidden(hide, item):
+            self._accumulate(item)
+            return True
         if not self.items:
             self.first_ns = time.perf_counter_ns()
         self.items += 1
+        self._accumulate(item)
+        return False
+
+    def _accumulate(self, item: Any) -> None:
         accumulator = self.accumulator
         if accumulator is not None:
             try:
@@ -88,6 +98,14 @@ class StreamState:
         self.end("closed")
 
 
+def _hidden(hide, item: Any) -> bool:
+    try:
+        return hide(item)
+    except Exception:
+        _logger.debug("autolog: could not tell whether to hide a stream item", exc_info=True)
+        return False
+
+
 def _watch(proxy: Any, state: StreamState) -> None:
     weakref.finalize(proxy, state.abandoned)
 
@@ -132,16 +150,18 @@ class StreamProxy(_StreamProxyBase):
         return self
 
     def __next__(self):
-        try:
-            item = self.__wrapped__.__next__()
-        except StopIteration:
-            self._self_state.end("exhausted")
-            raise
-        except BaseException as error:
-            self._self_state.fail(error)
-            raise
-        self._self_state.add(item)
-        return item
+        state = self._self_state
+        while True:
+            try:
+                item = self.__wrapped__.__next__()
+            except StopIteration:
+                state.end("exhausted")
+                raise
+            except BaseException as error:
+                state.fail(error)
+                raise
+            if not state.add(item):
+                return item
 
     def __enter__(self):
         self.__wrapped__.__enter__()
@@ -165,16 +185,18 @@ class AsyncStreamProxy(_StreamProxyBase):
         return self
 
     async def __anext__(self):
-        try:
-            item = await self.__wrapped__.__anext__()
-        except StopAsyncIteration:
-            self._self_state.end("exhausted")
-            raise
-        except BaseException as error:
-            self._self_state.fail(error)
-            raise
-        self._self_state.add(item)
-        return item
+        state = self._self_state
+        while True:
+            try:
+                item = await self.__wrapped__.__anext__()
+            except StopAsyncIteration:
+                state.end("exhausted")
+                raise
+            except BaseException as error:
+                state.fail(error)
+                raise
+            if not state.add(item):
+                return item
 
     async def __aenter__(self):
         await self.__wrapped__.__aenter__()

@@ -188,6 +188,7 @@ if SCENARIO.startswith("chunk-micro"):
     class Call:  # the span's side is measured elsewhere
         ended = False
         started_ns = 0
+        hide = None
 
         def __init__(self):
             self.kind = kind

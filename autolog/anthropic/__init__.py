@@ -9,6 +9,7 @@ from .._kinds import Kind, Provider
 from .._patching import Target
 from .._provider import ProviderPatches
 from . import _attributes as attrs
+from . import _previews as previews
 from ._accumulator import MessageAccumulator
 
 _MESSAGES = "anthropic.resources.messages.messages"
@@ -40,7 +41,8 @@ def _kinds() -> dict[str, Kind]:
         open_response_types=(_response.APIResponse, _response.AsyncAPIResponse),
         resolve_name=attrs.provider_name,
     )
-    return {"messages": Kind("messages", SpanType.CHAT_MODEL, provider, attrs.usage, MessageAccumulator, attrs.chat_tools)}
+    return {"messages": Kind("messages", SpanType.CHAT_MODEL, provider, attrs.usage, MessageAccumulator, attrs.chat_tools,
+                             request_preview=previews.request, response_preview=previews.response)}
 
 
 _patches = ProviderPatches("anthropic", TARGETS, _kinds)

@@ -10,6 +10,8 @@ from .._patching import Target
 from .._provider import ProviderPatches
 from . import _accumulators as acc
 from . import _attributes as attrs
+from . import _previews as previews
+from ._stream_usage import ask_for_usage
 
 _CHAT = "openai.resources.chat.completions.completions"
 _COMPLETIONS = "openai.resources.completions"
@@ -48,12 +50,17 @@ def _kinds() -> dict[str, Kind]:
     )
     return {
         "chat": Kind("chat", SpanType.CHAT_MODEL, provider, attrs.chat_usage,
-                     acc.ChatCompletionAccumulator, attrs.chat_tools, output=attrs.with_choices),
+                     acc.ChatCompletionAccumulator, attrs.chat_tools, output=attrs.with_choices,
+                     request_preview=previews.chat_request, response_preview=previews.chat_response,
+                     change_request=ask_for_usage),
         "completions": Kind("completions", SpanType.LLM, provider, attrs.chat_usage, acc.CompletionAccumulator,
-                            output=attrs.with_choices),
-        "embeddings": Kind("embeddings", SpanType.EMBEDDING, provider, attrs.embedding_usage, chat=False),
+                            output=attrs.with_choices, request_preview=previews.completions_request,
+                            response_preview=previews.completions_response, change_request=ask_for_usage),
+        "embeddings": Kind("embeddings", SpanType.EMBEDDING, provider, attrs.embedding_usage, chat=False,
+                           request_preview=previews.embeddings_request, response_preview=previews.embeddings_response),
         "responses": Kind("responses", SpanType.CHAT_MODEL, provider, attrs.responses_usage,
-                          acc.ResponseAccumulator, attrs.chat_tools),
+                          acc.ResponseAccumulator, attrs.chat_tools,
+                          request_preview=previews.responses_request, response_preview=previews.responses_response),
     }
 
 

@@ -1,0 +1,71 @@
+"""The one-line request and response previews MLflow's trace list shows, for the traces the package
+starts. Built from what the span records (so ``capture_content=False`` and ``redact=`` apply to
+them too), bounded in length; the providers say where the text is in their shapes."""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from ._kinds import field
+
+MAX_CHARS = 1000  # MLflow's trace_info column holds this many
+
+# non-text parts, as a marker in the text
+MARKERS = {
+    "image": "[image]", "image_url": "[image]", "input_image": "[image]",
+    "input_audio": "[audio]", "audio": "[audio]",
+    "file": "[file]", "input_file": "[file]", "document": "[document]",
+    "video": "[video]",
+}
+
+
+def bounded(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 3] + "..."
+
+
+def joined(pieces: Iterable[str | None], sep: str = " ") -> str | None:
+    found = [p for p in pieces if p]
+    return sep.join(found) if found else None
+
+
+def marker(kind: Any) -> str:
+    return MARKERS.get(str(kind), f"[{kind}]")
+
+
+def call_text(name: Any, arguments: Any) -> str:
+    """A tool call as ``name(arguments)``."""
+    if not isinstance(arguments, str):
+        try:
+            arguments = json.dumps(arguments, ensure_ascii=False, separators=(", ", ": "))
+        except (TypeError, ValueError):
+            arguments = str(arguments)
+    return f"{name}({arguments})"
+
+
+def last_with_role(items: Any, role: str) -> Any:
+    if not isinstance(items, (list, tuple)):
+        return None
+    for item in reversed(items):
+        if field(item, "role") == role:
+            return item
+    return None
+
+
+def error_preview(error: BaseException, capture_content: bool) -> str:
+    """``ErrorType: message``; the message only where content is captured (it may quote the prompt)."""
+    name = type(error).__name__
+    return bounded(f"{name}: {error}" if capture_content and str(error) else name)
+
+
+def of_recorded(value: Any, reader) -> str | None:
+    """A preview of what the span records: a ``redact`` that returned text is shown as is."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return bounded(value)
+    return bounded(reader(value))

@@ -1,0 +1,113 @@
+"""Where the text is in OpenAI requests and responses, for the trace list's previews."""
+from __future__ import annotations
+
+from typing import Any
+
+from .._kinds import field
+from .._previews import call_text, joined, last_with_role, marker
+
+_TEXT_PARTS = ("text", "input_text", "output_text")
+
+
+def content_text(content: Any) -> str | None:
+    """A message's content: a string, or parts whose text is joined and others marked."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, (list, tuple)):
+        return None
+    pieces = []
+    for part in content:
+        if isinstance(part, str):
+            pieces.append(part)
+            continue
+        kind = field(part, "type")
+        if kind in _TEXT_PARTS:
+            pieces.append(field(part, "text"))
+        elif kind == "refusal":
+            pieces.append(field(part, "refusal"))
+        elif kind is not None:
+            pieces.append(marker(kind))
+    return joined(pieces)
+
+
+def chat_request(inputs: Any) -> str | None:
+    return content_text(field(last_with_role(field(inputs, "messages"), "user"), "content"))
+
+
+def completions_request(inputs: Any) -> str | None:
+    prompt = field(inputs, "prompt")
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, (list, tuple)) and prompt and all(isinstance(p, str) for p in prompt):
+        return joined(prompt, " | ")
+    return "[tokens]" if prompt else None
+
+
+def embeddings_request(inputs: Any) -> str | None:
+    text = field(inputs, "input")
+    if isinstance(text, str):
+        return text
+    if isinstance(text, (list, tuple)) and text:
+        if all(isinstance(t, str) for t in text):
+            return joined(text, " | ")
+        return f"[{len(text)} token arrays]"
+    return None
+
+
+def responses_request(inputs: Any) -> str | None:
+    given = field(inputs, "input")
+    if isinstance(given, str):
+        return given
+    message = last_with_role(given, "user")
+    if message is not None:
+        return content_text(field(message, "content"))
+    return None
+
+
+def _tool_calls(message: Any) -> str | None:
+    calls = field(message, "tool_calls") or []
+    texts = [call_text(field(field(c, "function"), "name"), field(field(c, "function"), "arguments")) for c in calls]
+    function = field(message, "function_call")
+    if function is not None:
+        texts.append(call_text(field(function, "name"), field(function, "arguments")))
+    return joined(texts, ", ")
+
+
+def chat_response(outputs: Any) -> str | None:
+    choices = field(outputs, "choices") or []
+    if not choices:
+        return None
+    message = field(choices[0], "message")
+    return content_text(field(message, "content")) or _tool_calls(message) or field(message, "refusal")
+
+
+def completions_response(outputs: Any) -> str | None:
+    choices = field(outputs, "choices") or []
+    return field(choices[0], "text") if choices else None
+
+
+def embeddings_response(outputs: Any) -> str | None:
+    data = field(outputs, "data") or []
+    if not data:
+        return None
+    vector = field(data[0], "embedding")
+    if isinstance(vector, (list, tuple)):
+        return f"{len(data)} vectors of {len(vector)} dims"
+    return f"{len(data)} vectors"
+
+
+def responses_response(outputs: Any) -> str | None:
+    texts, calls, refusals = [], [], []
+    for item in field(outputs, "output") or []:
+        kind = field(item, "type")
+        if kind == "message":
+            for part in field(item, "content") or []:
+                if field(part, "type") == "refusal":
+                    refusals.append(field(part, "refusal"))
+                else:
+                    texts.append(field(part, "text"))
+        elif kind == "function_call":
+            calls.append(call_text(field(item, "name"), field(item, "arguments")))
+        elif kind and kind.endswith("_call"):
+            calls.append(marker(kind))
+    return joined(texts) or joined(calls, ", ") or joined(refusals)

@@ -1,0 +1,143 @@
+"""Traces under load: how many of a burst reach the store, what the export costs the process, how
+long the exit waits, and what a store that is down does to the calls.
+
+    python benchmarks/load.py            # writes benchmarks/load_results.json (about 15 minutes)
+
+Each run is a process of its own (``_load_child.py``) that makes its calls and exits normally;
+the traces are then counted in the store. Stores: the local sqlite default, and a real
+``mlflow server`` started here on 127.0.0.1 with a sqlite backend and with a PostgreSQL backend (a
+throwaway cluster made with the machine's PostgreSQL ``initdb`` / ``pg_ctl``)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from servers import free_port, mlflow_server, postgres_cluster  # noqa: E402
+
+
+def run_child(sut: str, threads: int, calls: int, uri: str, **env) -> dict:
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "result.json"
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+        child_env.update(MLFLOW_TRACKING_URI=uri, MLFLOW_MODEL_CATALOG_URI="", **env)
+        started = time.time()
+        done = subprocess.run([sys.executable, str(HERE / "_load_child.py"), sut, str(threads), str(calls), str(out)],
+                              capture_output=True, text=True, env=child_env, timeout=3600, cwd=scratch)
+        ended = time.time()
+        if done.returncode != 0 or not out.exists():
+            raise RuntimeError(f"{sut} run failed:\n{done.stderr[-3000:]}")
+        result = json.loads(out.read_text())
+    result["process_s"] = ended - started
+    result["exit_wait_s"] = result["exit_done"] - result["calls_done"]
+    result["warnings"] = [line for line in done.stderr.splitlines() if "autolog:" in line][-3:]
+    return result
+
+
+def count_traces(uri: str) -> int:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("load")
+    total, token = 0, None
+    while True:
+        page = client.search_traces(locations=[experiment.experiment_id], max_results=500, page_token=token,
+                                     include_spans=False)
+        total += len(page)
+        token = page.token
+        if not token:
+            return total - 1  # the warm-up call's trace
+
+
+def burst(sut: str, threads: int, calls: int, uri: str) -> dict:
+    result = run_child(sut, threads, calls, uri)
+    if sut != "raw":
+        result["stored"] = count_traces(uri)
+    result["calls"] = threads * calls
+    return result
+
+
+def fresh_sqlite(scratch: Path, name: str) -> str:
+    return f"sqlite:///{scratch / name}.db"
+
+
+def summarize(label: str, runs: dict) -> dict:
+    raw_cpu = runs["raw"]["cpu_s"] / runs["raw"]["calls"]
+    row = {"label": label}
+    for sut, result in runs.items():
+        entry = {"cpu_ms_per_call": result["cpu_s"] / result["calls"] * 1000,
+                 "exit_wait_s": result["exit_wait_s"], "burst_s": result["burst_s"]}
+        if sut != "raw":
+            entry["extra_cpu_ms_per_call"] = (result["cpu_s"] / result["calls"] - raw_cpu) * 1000
+            entry["stored"] = result["stored"]
+            entry["lost"] = result["calls"] - result["stored"]
+        if "stats" in result:
+            entry["stats"] = result["stats"]
+        row[sut] = entry
+    print(f"{label}: " + "  ".join(
+        f"{sut}: {e.get('stored', '-')}/{runs[sut]['calls']} stored, +{e.get('extra_cpu_ms_per_call', 0):.2f} ms CPU/call, "
+        f"exit wait {e['exit_wait_s']:.1f}s" for sut, e in row.items() if sut != "label"), flush=True)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--calls", type=int, default=250)
+    parser.add_argument("--big-calls", type=int, default=1000)
+    parser.add_argument("--out", default=str(HERE / "load_results.json"))
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="autolog-load-"))
+    results: dict = {"settings": vars(args)}
+
+    results["sqlite_burst"] = summarize(f"{args.threads} x {args.calls}, local sqlite", {
+        sut: burst(sut, args.threads, args.calls, fresh_sqlite(scratch, f"burst-{sut}"))
+        for sut in ("raw", "project", "mlflow")})
+    results["sqlite_big_burst"] = summarize(f"{args.threads} x {args.big_calls}, local sqlite", {
+        sut: burst(sut, args.threads, args.big_calls, fresh_sqlite(scratch, f"big-{sut}")) for sut in ("raw", "project")})
+
+    with mlflow_server(fresh_sqlite(scratch, "server-backend"), scratch) as uri:
+        results["server_sqlite_burst"] = summarize(f"{args.threads} x {args.calls}, mlflow server (sqlite)", {
+            "raw": burst("raw", args.threads, args.calls, uri),
+            "project": burst("project", args.threads, args.calls, uri)})
+    with postgres_cluster() as database, mlflow_server(database, scratch) as uri:
+        results["server_postgres_burst"] = summarize(f"{args.threads} x {args.calls}, mlflow server (PostgreSQL)", {
+            "raw": burst("raw", args.threads, args.calls, uri),
+            "project": burst("project", args.threads, args.calls, uri)})
+
+    exits = {sut: [run_child(sut, 1, 200, fresh_sqlite(scratch, f"exit-{sut}-{i}")) for i in range(3)]
+             for sut in ("raw", "project")}
+    results["exit_after_200_calls"] = {
+        sut: {"process_s": statistics.median(r["process_s"] for r in runs),
+              "exit_wait_s": statistics.median(r["exit_wait_s"] for r in runs)} for sut, runs in exits.items()}
+    results["exit_after_200_calls"]["stored"] = count_traces(fresh_sqlite(scratch, "exit-project-0"))
+    added = results["exit_after_200_calls"]["project"]["process_s"] - results["exit_after_200_calls"]["raw"]["process_s"]
+    results["exit_after_200_calls"]["project_exit_added_s"] = (
+        results["exit_after_200_calls"]["project"]["exit_wait_s"] - results["exit_after_200_calls"]["raw"]["exit_wait_s"])
+    print(f"200 calls then exit: {results['exit_after_200_calls']['stored']}/200 stored; the process took "
+          f"{added:+.2f}s against raw, the exit itself {results['exit_after_200_calls']['project_exit_added_s']:+.2f}s",
+          flush=True)
+
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    results["store_down"] = {sut: run_child(sut, 1, 500, down, MLFLOW_EXPERIMENT_ID="0") for sut in ("raw", "project")}
+    raw_calls, project_calls = results["store_down"]["raw"]["call_us"], results["store_down"]["project"]["call_us"]
+    print(f"store down: call p50 {project_calls['p50'] - raw_calls['p50']:+.1f} us, p99 "
+          f"{project_calls['p99'] - raw_calls['p99']:+.1f} us against raw; exit wait "
+          f"{results['store_down']['project']['exit_wait_s']:.1f}s; {results['store_down']['project']['warnings']}",
+          flush=True)
+
+    Path(args.out).write_text(json.dumps(results, indent=1))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
