@@ -15,6 +15,9 @@ def _parser() -> argparse.ArgumentParser:
     traces.add_argument("--last", type=int, default=20, help="how many (default 20)")
     traces.add_argument("--tracking-uri", help="MLflow tracking URI (default: MLflow's, sqlite:///mlflow.db)")
     traces.add_argument("--experiment", help="experiment name (default: every experiment)")
+    traces.add_argument("--session", help="only the traces of this session (autolog.context(session_id=...))")
+    traces.add_argument("--user", help="only the traces of this user (autolog.context(user_id=...))")
+    traces.add_argument("--filter", help="an MLflow search filter, e.g. \"metadata.app_version = '1.0'\"")
     return parser
 
 
@@ -34,14 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
     import mlflow
 
-    from ._traces_table import StoreError, format_table, read_traces, trace_row
+    from ._traces_table import StoreError, filter_for, format_table, read_traces, trace_row
 
     if args.last < 1:
         print("autolog traces: --last must be at least 1", file=sys.stderr)
         return 2
     uri = args.tracking_uri or mlflow.get_tracking_uri()
     try:
-        rows = [trace_row(t) for t in read_traces(uri, args.experiment, args.last)]
+        found = read_traces(uri, args.experiment, args.last, filter_for(args.session, args.user, args.filter))
+        rows = [trace_row(t) for t in found]
     except StoreError as error:
         print(f"autolog traces: {error}", file=sys.stderr)
         return 1

@@ -62,9 +62,24 @@ def output_preview(outputs: Any, words: int = 8) -> str:
             text = f"[{len(outputs['data'])} embedding(s)]"
     elif isinstance(outputs, str):
         text = outputs
-    pieces = str(text).split()
+    return _first_words(str(text), words)
+
+
+def _first_words(text: str, words: int = 8) -> str:
+    pieces = text.split()
     preview = " ".join(pieces[:words])
     return preview + (" ..." if len(pieces) > words else "")
+
+
+def trace_cost(trace) -> float | None:
+    """The USD cost MLflow computed from the trace's model and token usage, if it knows the model."""
+    cost = _json(trace.info.trace_metadata.get("mlflow.trace.cost"))
+    total = cost.get("total_cost") if isinstance(cost, dict) else None
+    return float(total) if isinstance(total, (int, float)) else None
+
+
+def _dollars(cost: float | None) -> str:
+    return "" if cost is None else f"${cost:.6f}"
 
 
 def trace_row(trace) -> dict[str, Any]:
@@ -78,6 +93,7 @@ def trace_row(trace) -> dict[str, Any]:
         events = [e for e in llm.events if e.name == "exception"]
         if events:
             error = str(events[0].attributes.get("exception.type", ""))
+    preview = trace.info.response_preview
     return {
         "time": started.strftime("%Y-%m-%d %H:%M:%S"),
         "provider": attributes.get("mlflow.llm.provider") or "",
@@ -86,11 +102,24 @@ def trace_row(trace) -> dict[str, Any]:
         "out": usage.get("output_tokens", ""),
         "latency_ms": trace.info.execution_duration if trace.info.execution_duration is not None else "",
         "status": str(trace.info.state).replace("TraceState.", ""),
-        "output": f"[{error}]" if error else output_preview(llm.outputs if llm is not None else None),
+        "cost": trace_cost(trace),
+        "output": f"[{error}]" if error else _first_words(preview) if preview else output_preview(
+            llm.outputs if llm is not None else None),
     }
 
 
-def read_traces(tracking_uri: str, experiment: str | None, last: int) -> list:
+def filter_for(session: str | None = None, user: str | None = None, extra: str | None = None) -> str | None:
+    """An MLflow search filter for ``--session``, ``--user`` and ``--filter``, joined with AND."""
+    clauses = []
+    for key, value in (("mlflow.trace.session", session), ("mlflow.trace.user", user)):
+        if value is not None:
+            clauses.append(f"metadata.`{key}` = '{value.replace(chr(39), chr(39) * 2)}'")
+    if extra:
+        clauses.append(extra)
+    return " AND ".join(clauses) or None
+
+
+def read_traces(tracking_uri: str, experiment: str | None, last: int, filter_string: str | None = None) -> list:
     from mlflow import MlflowClient
 
     check_store(tracking_uri)
@@ -105,7 +134,8 @@ def read_traces(tracking_uri: str, experiment: str | None, last: int) -> list:
             ids = [e.experiment_id for e in client.search_experiments()]
         if not ids:
             return []
-        return list(client.search_traces(locations=ids, max_results=last, order_by=["timestamp_ms DESC"]))
+        return list(client.search_traces(locations=ids, max_results=last, order_by=["timestamp_ms DESC"],
+                                         filter_string=filter_string))
     except StoreError:
         raise
     except Exception as error:  # a server that does not answer, a database that is not MLflow's
@@ -113,16 +143,30 @@ def read_traces(tracking_uri: str, experiment: str | None, last: int) -> list:
 
 
 COLUMNS = [("time", "time"), ("provider", "provider"), ("model", "model"), ("in", "in tok"), ("out", "out tok"),
-           ("latency_ms", "ms"), ("status", "status"), ("output", "output")]
+           ("latency_ms", "ms"), ("status", "status"), ("cost", "cost"), ("output", "output")]
+
+
+def _cell(key: str, value: Any) -> str:
+    return _dollars(value) if key == "cost" else str(value)
+
+
+def _total_line(rows: list[dict[str, Any]]) -> str:
+    tokens_in = sum(r["in"] for r in rows if isinstance(r["in"], int))
+    tokens_out = sum(r["out"] for r in rows if isinstance(r["out"], int))
+    costs = [r["cost"] for r in rows if r["cost"] is not None]
+    unpriced = len(rows) - len(costs)
+    line = f"total: {len(rows)} trace(s), {tokens_in} in tok, {tokens_out} out tok, {_dollars(sum(costs)) or '$0'}"
+    return line + (f" ({unpriced} without a known price)" if unpriced else "")
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "no traces"
-    cells = [[str(row[key]) for key, _ in COLUMNS] for row in rows]
+    cells = [[_cell(key, row[key]) for key, _ in COLUMNS] for row in rows]
     heads = [title for _, title in COLUMNS]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.append(_total_line(rows))
     return "\n".join(lines)

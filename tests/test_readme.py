@@ -1,4 +1,5 @@
 """The README's commands and code examples, run as written."""
+import json
 import os
 import re
 import subprocess
@@ -11,7 +12,7 @@ import autolog
 
 from autolog.__main__ import main as cli
 from autolog._traces_table import output_preview
-from conftest import ROOT, VCR, traces
+from conftest import ROOT, VCR, echo_client, traces
 
 README = (ROOT / "README.md").read_text()
 PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
@@ -74,16 +75,36 @@ def test_traces_command(tmp_path, capsys, experiment, tracking_uri):
     name = mlflow.get_experiment(experiment).name
     assert cli(["traces", "--tracking-uri", tracking_uri, "--experiment", name, "--last", "5"]) == 0
     out = capsys.readouterr().out
-    header, rule, row = out.strip().splitlines()
-    assert header.split()[:3] == ["time", "provider", "model"]
+    header, rule, row, total = out.strip().splitlines()
+    assert header.split() == ["time", "provider", "model", "in", "tok", "out", "tok", "ms", "status", "cost", "output"]
     assert "openai" in row and "gpt-4o-mini-2024-07-18" in row and "14" in row and "OK" in row
     assert "The capital of France is Paris." in row
+    cost = mlflow.get_trace(mlflow.get_last_active_trace_id()).info.trace_metadata["mlflow.trace.cost"]
+    dollars = f"${json.loads(cost)['total_cost']:.6f}"
+    assert dollars in row
+    assert total == f"total: 1 trace(s), 14 in tok, 7 out tok, {dollars}"
+
+
+def test_traces_command_narrows_by_session_user_and_filter(capsys, experiment, tracking_uri):
+    client = echo_client()
+    with autolog.context(session_id="chat-1", user_id="alice", metadata={"app_version": "1.0"}):
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "first"}])
+    with autolog.context(session_id="chat-2", user_id="bob", metadata={"app_version": "2.0"}):
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "second"}])
+    autolog.flush()
+    name = mlflow.get_experiment(experiment).name
+    for args, answer in ((["--session", "chat-1"], "echo first"), (["--user", "bob"], "echo second"),
+                         (["--filter", "metadata.app_version = '1.0'"], "echo first")):
+        assert cli(["traces", "--tracking-uri", tracking_uri, "--experiment", name, *args]) == 0
+        rows = capsys.readouterr().out.strip().splitlines()[2:-1]
+        assert len(rows) == 1 and rows[0].endswith(answer), (args, rows)
 
 
 @pytest.mark.parametrize("args,message", [
     (["--tracking-uri", "sqlite:////no/such/dir/mlflow.db"], "no MLflow store"),
     (["--tracking-uri", "bogus://x"], "unsupported tracking URI"),
     (["--experiment", "no-such-experiment"], "no experiment named"),
+    (["--filter", "metadata.x ==== 'y'"], "could not read traces"),
 ])
 def test_traces_command_errors_are_one_line(args, message, capsys, tracking_uri):
     if "--tracking-uri" not in args:

@@ -48,8 +48,7 @@ def run_session(say: Callable[[str], None] = print) -> None:
     answer = oai.chat.completions.create(model="gpt-4o-mini", messages=question)
     say(f"openai chat          -> {answer.choices[0].message.content}")
 
-    stream = oai.chat.completions.create(model="gpt-4o-mini", messages=question, stream=True,
-                                         stream_options={"include_usage": True})
+    stream = oai.chat.completions.create(model="gpt-4o-mini", messages=question, stream=True)
     text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     say(f"openai chat, stream  -> {text}")
 
@@ -76,6 +75,10 @@ def run_session(say: Callable[[str], None] = print) -> None:
 
 
 def main(tracking_uri: str | None = None) -> int:
+    import os
+
+    # no network here: MLflow prices the models from its bundled catalog instead of fetching one
+    os.environ.setdefault("MLFLOW_MODEL_CATALOG_URI", "")
     import mlflow
 
     import autolog
