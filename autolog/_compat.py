@@ -1,9 +1,17 @@
 """The parts of MLflow this package uses beyond its public API, each looked up once, with what
-to do where the installed MLflow does not have it."""
+to do where the installed MLflow does not have it.
+
+``check()`` runs once, at the first ``autolog()``: where something is missing (an MLflow older
+than the package supports, or an internal that moved in a newer release), it says so once, in a
+warning that names the MLflow version, and the package falls back to what still works:
+MLflow's own span API and exporter instead of the batched export, MLflow's own experiment
+lookup instead of the cached one."""
 from __future__ import annotations
 
+import importlib
+import inspect
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from mlflow.tracing.constant import TraceMetadataKey
 
@@ -11,6 +19,14 @@ _logger = logging.getLogger("autolog")
 
 SESSION_METADATA = TraceMetadataKey.TRACE_SESSION
 USER_METADATA = TraceMetadataKey.TRACE_USER
+
+try:
+    from mlflow.tracing.utils import dump_span_attribute_value
+except ImportError:  # an MLflow older than the package supports: the batched export is off there
+    import json
+
+    def dump_span_attribute_value(value: Any) -> str:
+        return json.dumps(value, default=str, ensure_ascii=False)
 
 try:
     from mlflow.tracing.constant import TRACE_SCHEMA_VERSION, TRACE_SCHEMA_VERSION_KEY
@@ -111,3 +127,105 @@ def write_session(store):
     except TypeError:  # an MLflow whose sessions are all read-write
         return maker()
 
+
+
+OLDEST_FOR_BATCHES = (3, 12)  # log_spans writes the spans of many traces in one session since 3.12
+
+# What each shortcut needs: (what, a check that is true when it is there)
+_BATCHED_EXPORT: list[tuple[str, Callable[[], bool]]] = []
+_EXPERIMENT_LOOKUP: list[tuple[str, Callable[[], bool]]] = []
+
+
+def _has(module: str, *names: str) -> Callable[[], bool]:
+    def check() -> bool:
+        found = importlib.import_module(module)
+        for name in names:
+            found = getattr(found, name)
+        return True
+
+    return check
+
+
+def _version_at_least(minimum: tuple[int, int]) -> Callable[[], bool]:
+    def check() -> bool:
+        import mlflow
+
+        parts = mlflow.__version__.split(".")
+        return (int(parts[0]), int(parts[1])) >= minimum
+
+    return check
+
+
+def _accepts(module: str, function: str, *parameters: str) -> Callable[[], bool]:
+    def check() -> bool:
+        found = inspect.signature(getattr(importlib.import_module(module), function)).parameters
+        return all(p in found for p in parameters)
+
+    return check
+
+
+_BATCHED_EXPORT += [
+    ("MLflow >= 3.12 (log_spans for many traces at once)", _version_at_least(OLDEST_FOR_BATCHES)),
+    ("mlflow.tracing.utils.dump_span_attribute_value", _has("mlflow.tracing.utils", "dump_span_attribute_value")),
+    ("mlflow.entities.span.Span.to_otel_proto", _has("mlflow.entities.span", "Span", "to_otel_proto")),
+    ("mlflow.tracing.provider.is_tracing_enabled", _has("mlflow.tracing.provider", "is_tracing_enabled")),
+    ("mlflow.tracing.utils.otlp.OTLP_TRACES_PATH", _has("mlflow.tracing.utils.otlp", "OTLP_TRACES_PATH")),
+    ("mlflow.tracking._tracking_service.utils._get_store",
+     _has("mlflow.tracking._tracking_service.utils", "_get_store")),
+    ("SqlAlchemyStore.log_spans", _has("mlflow.store.tracking.sqlalchemy_store", "SqlAlchemyStore", "log_spans")),
+    ("mlflow.utils.rest_utils.http_request(max_retries, timeout, raise_on_status)",
+     _accepts("mlflow.utils.rest_utils", "http_request", "max_retries", "timeout", "raise_on_status")),
+]
+_EXPERIMENT_LOOKUP += [
+    ("mlflow.tracing.provider.get_current_otel_span", _has("mlflow.tracing.provider", "get_current_otel_span")),
+    ("mlflow.tracing.provider._MLFLOW_TRACE_USER_DESTINATION",
+     _has("mlflow.tracing.provider", "_MLFLOW_TRACE_USER_DESTINATION", "get")),
+    ("mlflow.tracking.fluent._active_run_stack", _has("mlflow.tracking.fluent", "_active_run_stack")),
+    ("mlflow.tracking.fluent._get_latest_active_run", _has("mlflow.tracking.fluent", "_get_latest_active_run")),
+    ("mlflow.tracking.fluent._get_experiment_id", _has("mlflow.tracking.fluent", "_get_experiment_id")),
+    ("mlflow.tracking.fluent._active_experiment_id", _has("mlflow.tracking.fluent", "_active_experiment_id")),
+]
+
+
+def _missing(checks: list[tuple[str, Callable[[], bool]]]) -> list[str]:
+    missing = []
+    for what, check in checks:
+        try:
+            if not check():
+                missing.append(what)
+        except Exception:
+            missing.append(what)
+    return missing
+
+
+class Support:
+    """What the installed MLflow lets the package do; decided by ``check()``."""
+
+    batched_export = True
+    experiment_lookup = True
+    span_metadata = True  # start_span_no_context(metadata=...)
+    checked = False
+
+
+SUPPORT = Support()
+
+
+def check() -> None:
+    if SUPPORT.checked:
+        return
+    SUPPORT.checked = True
+    import mlflow
+
+    export_missing = _missing(_BATCHED_EXPORT)
+    lookup_missing = _missing(_EXPERIMENT_LOOKUP)
+    SUPPORT.batched_export = not export_missing and not lookup_missing
+    SUPPORT.experiment_lookup = not lookup_missing
+    SUPPORT.span_metadata = not _missing([("metadata", _accepts("mlflow", "start_span_no_context", "metadata"))])
+    missing = export_missing + lookup_missing
+    if missing:
+        _logger.warning(
+            "autolog: MLflow %s does not have what this package's batched export builds on (%s). Traces are "
+            "recorded through MLflow's own span API and exporter instead: slower, and MLflow's exporter drops "
+            "traces under load. Install an MLflow the package supports: pip install 'mlflow-skinny>=%d.%d'.",
+            mlflow.__version__, "; ".join(missing), *OLDEST_FOR_BATCHES,
+        )

@@ -13,6 +13,8 @@ import os
 import mlflow
 from mlflow.tracing import provider as _provider
 
+from ._compat import SUPPORT
+
 _logger = logging.getLogger("autolog")
 
 SQL_SCHEMES = frozenset({"sqlite", "postgresql", "mysql", "mssql"})
@@ -29,10 +31,6 @@ _ROUTING_ENV = (
 )
 _env_decision: tuple[tuple, bool] | None = None
 _scheme_cache: dict[str, str] = {}
-
-# False when the installed MLflow lacks what the batched export builds on (see _compat).
-supported = True
-
 
 def scheme(uri: str) -> str:
     found = _scheme_cache.get(uri)
@@ -81,7 +79,7 @@ def _span_processors_configured() -> bool:
 
 def own_export_uri() -> str | None:
     """The tracking URI this package exports a new trace to itself, or None for MLflow's exporter."""
-    if not supported:
+    if not SUPPORT.batched_export:
         return None
     uri = mlflow.get_tracking_uri()
     kind = scheme(uri)

@@ -7,12 +7,16 @@ import mlflow
 from mlflow.tracing import provider as _provider
 from mlflow.tracking import fluent as _fluent
 
+from ._compat import SUPPORT
+
 _EXPERIMENT_ENV = ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME")
 _default_experiment: tuple[tuple, str | None] | None = None
 
 
 def has_open_trace() -> bool:
     """Whether the caller is inside an MLflow span (``@mlflow.trace``, ``mlflow.start_span``)."""
+    if not SUPPORT.experiment_lookup:
+        return mlflow.get_current_active_span() is not None
     span = _provider.get_current_otel_span()
     return span is not None and span.get_span_context().is_valid
 
@@ -33,14 +37,17 @@ def _default_experiment_id() -> str | None:
 
 def active_run():
     """The run MLflow attributes a new trace to (its ``mlflow.sourceRun``), if any."""
-    if _fluent._active_run_stack.get_all_thread_values():
+    if SUPPORT.experiment_lookup and _fluent._active_run_stack.get_all_thread_values():
         return _fluent._get_latest_active_run()
     return None
 
 
 def experiment_for_new_trace(run=None) -> str | None:
     """The experiment MLflow would pick for a new trace: ``set_destination``, the active run's
-    experiment, ``set_experiment``, the env vars, then the default experiment."""
+    experiment, ``set_experiment``, the env vars, then the default experiment. None where the
+    installed MLflow's internals are not as expected: MLflow then looks it up itself."""
+    if not SUPPORT.experiment_lookup:
+        return None
     destination = _provider._MLFLOW_TRACE_USER_DESTINATION.get()
     if destination is not None:
         return getattr(destination, "experiment_id", None)

@@ -29,23 +29,27 @@ def _flushing(timeout: float, only_when_healthy: bool):
     return wrapper
 
 
+def _wrap(module: str, name: str, wrapper) -> None:
+    try:
+        wrapt.wrap_function_wrapper(module, name, wrapper)
+    except Exception:
+        _logger.debug("autolog: could not hook %s.%s", module, name, exc_info=True)
+
+
 def install() -> None:
     global _hooked
     if _hooked:
         return
     _hooked = True
+    flush_all = _flushing(FLUSH_BOUND, only_when_healthy=True)  # a store that is down never hangs it
+    _wrap("mlflow.tracking.fluent", "flush_trace_async_logging", flush_all)
     try:
         import mlflow
-        from mlflow.tracing import client as tracing_client
-        from mlflow.tracing import fluent as tracing_fluent
-        from mlflow.tracking import fluent as tracking_fluent
+        from mlflow.tracking import fluent
 
-        flush_all = _flushing(FLUSH_BOUND, only_when_healthy=True)  # a store that is down never hangs it
-        wrapt.wrap_function_wrapper(tracking_fluent, "flush_trace_async_logging", flush_all)
-        mlflow.flush_trace_async_logging = tracking_fluent.flush_trace_async_logging
-        wrapt.wrap_function_wrapper(tracing_fluent, "_flush_pending_async_trace_writes", flush_all)
-        for method in ("get_trace", "search_traces"):
-            wrapt.wrap_function_wrapper(tracing_client, f"TracingClient.{method}",
-                                        _flushing(READ_BOUND, only_when_healthy=True))
+        mlflow.flush_trace_async_logging = fluent.flush_trace_async_logging
     except Exception:
-        _logger.debug("autolog: could not hook MLflow's flush and reads", exc_info=True)
+        _logger.debug("autolog: could not hook mlflow.flush_trace_async_logging", exc_info=True)
+    _wrap("mlflow.tracing.fluent", "_flush_pending_async_trace_writes", flush_all)
+    for method in ("get_trace", "search_traces"):
+        _wrap("mlflow.tracing.client", f"TracingClient.{method}", _flushing(READ_BOUND, only_when_healthy=True))

@@ -9,6 +9,7 @@ from ._config import configure, make_options
 from ._kinds import Kind
 from ._patching import Target, patch_targets, when_imported, withdraw
 from . import _mlflow_hooks
+from ._compat import check as check_mlflow
 from ._spans import remember_failed_imports
 
 
@@ -20,6 +21,7 @@ class ProviderPatches:
 
     def autolog(self, **options: Any) -> None:
         settings = make_options(**options)
+        check_mlflow()
         configure(self.name, settings)
         if settings.disable:
             self.revert()

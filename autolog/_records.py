@@ -8,9 +8,8 @@ import time
 import traceback
 from typing import Any, Mapping
 
-from mlflow.tracing.utils import dump_span_attribute_value
-
 from . import _compat, _export
+from ._compat import dump_span_attribute_value
 
 
 class RecordedSpan:

@@ -78,13 +78,28 @@ class MlflowSpan:
 
 
 def _start_mlflow_span(name, span_type, inputs, attributes, metadata, tags, experiment_id, root) -> MlflowSpan | None:
+    extra = {"metadata": metadata or None} if _compat.SUPPORT.span_metadata else {}
     span = mlflow.start_span_no_context(
         name, span_type=span_type, inputs=inputs, attributes=dict(attributes),
-        metadata=metadata or None, tags=tags or None, experiment_id=experiment_id,
+        tags=tags or None, experiment_id=experiment_id, **extra,
     )
     if not span.trace_id or span.trace_id == NO_OP_SPAN_TRACE_ID:
         return None
+    if metadata and not extra:
+        _add_trace_metadata(span.trace_id, metadata)
     return MlflowSpan(span, root)
+
+
+def _add_trace_metadata(trace_id: str, metadata: Mapping[str, str]) -> None:
+    """For an MLflow whose start_span_no_context takes no metadata."""
+    try:
+        from mlflow.tracing.trace_manager import InMemoryTraceManager
+
+        with InMemoryTraceManager.get_instance().get_trace(trace_id) as trace:
+            if trace is not None:
+                trace.info.trace_metadata.update(metadata)
+    except Exception:
+        _logger.debug("autolog: could not add the trace's metadata", exc_info=True)
 
 
 def start(

@@ -12,7 +12,6 @@ os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "false")  # MLflow's 
 os.environ.setdefault("MLFLOW_MODEL_CATALOG_URI", "")  # MLflow prices models from its bundled catalog, offline
 
 import anthropic
-import httpx2
 import mlflow
 import openai
 import pytest
@@ -21,8 +20,13 @@ import vcr
 import autolog
 from autolog import _export
 from autolog._config import STATE
+from autolog._demo import http_library
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+OPENAI_HTTP = http_library("openai")  # MockTransport, Client, Response of the library each SDK uses
+ANTHROPIC_HTTP = http_library("anthropic")
 VCR = vcr.VCR(
     cassette_library_dir=str(ROOT / "cassettes"),
     record_mode="none",
@@ -84,7 +88,7 @@ def only_span(experiment_id):
 def echo(request):
     """A chat completion whose answer repeats the question, so each span can be matched to its call."""
     asked = json.loads(request.content)["messages"][0]["content"]
-    return httpx2.Response(200, json={
+    return OPENAI_HTTP.Response(200, json={
         "id": "chatcmpl-echo", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": f"echo {asked}"}}],
         "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}})
@@ -93,7 +97,7 @@ def echo(request):
 def echo_client():
     """An OpenAI client answered in memory by ``echo``: the SDK's own work, no network."""
     return openai.OpenAI(api_key="sk-test", max_retries=0, base_url="http://echo.invalid/v1",
-                         http_client=httpx2.Client(transport=httpx2.MockTransport(echo)))
+                         http_client=OPENAI_HTTP.Client(transport=OPENAI_HTTP.MockTransport(echo)))
 
 
 def usage_of(span):

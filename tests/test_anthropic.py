@@ -2,7 +2,7 @@ import anthropic
 import pydantic
 import pytest
 
-from conftest import VCR, exception_events, only_span, traces, usage_of
+from conftest import ANTHROPIC_HTTP, VCR, exception_events, only_span, traces, usage_of
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 TOOL = {"name": "get_weather", "description": "Weather for a city",
@@ -243,24 +243,22 @@ def test_cloud_clients_share_the_patches():
 
 
 def vertex_reply(request):
-    import httpx2
 
-    return httpx2.Response(200, json={
+    return ANTHROPIC_HTTP.Response(200, json={
         "id": "msg_v", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
         "content": [{"type": "text", "text": "Paris."}], "stop_reason": "end_turn", "stop_sequence": None,
         "usage": {"input_tokens": 3, "output_tokens": 2}})
 
 
 def test_vertex_client(mode, experiment, beta):
-    import httpx2
 
-    transport = httpx2.MockTransport(vertex_reply)
+    transport = ANTHROPIC_HTTP.MockTransport(vertex_reply)
     if mode.is_async:
         client = anthropic.AsyncAnthropicVertex(region="us-east5", project_id="p", access_token="token",
-                                                http_client=httpx2.AsyncClient(transport=transport))
+                                                http_client=ANTHROPIC_HTTP.AsyncClient(transport=transport))
     else:
         client = anthropic.AnthropicVertex(region="us-east5", project_id="p", access_token="token",
-                                           http_client=httpx2.Client(transport=transport))
+                                           http_client=ANTHROPIC_HTTP.Client(transport=transport))
     mode.wait(messages_of(client, beta).create(model="claude-sonnet-4-5", max_tokens=16, messages=QUESTION))
     span = only_span(experiment)
     assert span.attributes["mlflow.llm.provider"] == "vertex_ai"
@@ -269,9 +267,8 @@ def test_vertex_client(mode, experiment, beta):
 
 def test_bedrock_client(experiment):
     pytest.importorskip("botocore")
-    import httpx2
 
     client = anthropic.AnthropicBedrock(aws_region="us-east-1", aws_access_key="a", aws_secret_key="b",
-                                        http_client=httpx2.Client(transport=httpx2.MockTransport(vertex_reply)))
+                                        http_client=ANTHROPIC_HTTP.Client(transport=ANTHROPIC_HTTP.MockTransport(vertex_reply)))
     client.messages.create(model="anthropic.claude-sonnet-4-5", max_tokens=16, messages=QUESTION)
     assert only_span(experiment).attributes["mlflow.llm.provider"] == "bedrock"

@@ -2,11 +2,10 @@
 import asyncio
 import threading
 
-import httpx2
 import mlflow
 import openai
 
-from conftest import VCR, echo, echo_client, traces
+from conftest import OPENAI_HTTP, VCR, echo, echo_client, traces
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 
@@ -76,7 +75,7 @@ def test_asyncio_tasks(experiment):
         return echo(request)
 
     client = openai.AsyncOpenAI(api_key="sk-test", max_retries=0, base_url="http://echo.invalid/v1",
-                                http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(echo_async)))
+                                http_client=OPENAI_HTTP.AsyncClient(transport=OPENAI_HTTP.MockTransport(echo_async)))
 
     async def main():
         await asyncio.gather(*(

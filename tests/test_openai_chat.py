@@ -4,7 +4,7 @@ import openai
 import pydantic
 import pytest
 
-from conftest import VCR, exception_events, only_span, traces, usage_of
+from conftest import OPENAI_HTTP, VCR, exception_events, only_span, traces, usage_of
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 WEATHER = [{"role": "user", "content": "Weather in Paris and Rome?"}]
@@ -168,7 +168,6 @@ def test_error_mid_stream(mode, experiment):
 
 def test_compatible_server_quirks(experiment):
     """Chunks without choices, without a choice index, and tool calls without an index."""
-    import httpx2
 
     chunks = [
         {"id": "q1", "object": "chat.completion.chunk", "created": 1, "model": "", "choices": None},
@@ -182,8 +181,8 @@ def test_compatible_server_quirks(experiment):
                                        "function": {"name": "g", "arguments": "{}"}}]}, "finish_reason": "tool_calls"}]},
     ]
     body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
-    http = httpx2.Client(transport=httpx2.MockTransport(
-        lambda r: httpx2.Response(200, content=body.encode(), headers={"content-type": "text/event-stream"})))
+    http = OPENAI_HTTP.Client(transport=OPENAI_HTTP.MockTransport(
+        lambda r: OPENAI_HTTP.Response(200, content=body.encode(), headers={"content-type": "text/event-stream"})))
     client = openai.OpenAI(api_key="x", base_url="http://localhost:8000/v1", http_client=http, max_retries=0)
     list(client.chat.completions.create(model="local-model", messages=QUESTION, stream=True))
     message = only_span(experiment).outputs["choices"][0]["message"]

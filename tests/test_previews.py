@@ -2,13 +2,12 @@
 kind of call, as MLflow stores them in the trace info."""
 import json
 
-import httpx2
 import mlflow
 import openai
 import pytest
 
 import autolog
-from conftest import VCR, only_trace, traces
+from conftest import ANTHROPIC_HTTP, OPENAI_HTTP, VCR, only_trace, traces
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 WEATHER = [{"role": "user", "content": "Weather in Paris and Rome?"}]
@@ -72,8 +71,8 @@ def test_openai_responses_function_call_only(experiment):
     answer = {"id": "resp_1", "object": "response", "created_at": 1, "model": "gpt-4.1-mini", "status": "completed",
               "output": [{"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "get_weather",
                           "arguments": '{"city": "Paris"}', "status": "completed"}]}
-    client = openai.OpenAI(api_key="sk-test", max_retries=0, base_url="http://x.invalid/v1", http_client=httpx2.Client(
-        transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=answer))))
+    client = openai.OpenAI(api_key="sk-test", max_retries=0, base_url="http://x.invalid/v1", http_client=OPENAI_HTTP.Client(
+        transport=OPENAI_HTTP.MockTransport(lambda r: OPENAI_HTTP.Response(200, json=answer))))
     client.responses.create(model="gpt-4.1-mini", input="Weather in Paris?", tools=[
         {"type": "function", "name": "get_weather", "parameters": {"type": "object"}}])
     assert previews(experiment) == ("Weather in Paris?", 'get_weather({"city": "Paris"})')
@@ -95,8 +94,8 @@ def test_anthropic_tool_use_without_text(experiment):
     answer = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
               "content": [{"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}}],
               "stop_reason": "tool_use", "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 5}}
-    client = Anthropic(api_key="sk-ant-test", max_retries=0, base_url="http://anthropic.invalid", http_client=httpx2.Client(
-        transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=answer))))
+    client = Anthropic(api_key="sk-ant-test", max_retries=0, base_url="http://anthropic.invalid", http_client=ANTHROPIC_HTTP.Client(
+        transport=ANTHROPIC_HTTP.MockTransport(lambda r: ANTHROPIC_HTTP.Response(200, json=answer))))
     client.messages.create(model="claude-sonnet-4-5", max_tokens=256, tools=[ANTHROPIC_TOOL], messages=[
         {"role": "user", "content": "Weather in Paris?"},
         {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_0", "name": "get_weather", "input": {}}]},
@@ -116,12 +115,12 @@ def test_anthropic_thinking_shows_the_answer(mode, experiment):
 
 def test_images_and_files_are_marked(experiment):
     def answer(request):
-        return httpx2.Response(200, json={
+        return OPENAI_HTTP.Response(200, json={
             "id": "c1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "A cat."}}]})
 
     client = openai.OpenAI(api_key="sk-test", max_retries=0, base_url="http://x.invalid/v1",
-                           http_client=httpx2.Client(transport=httpx2.MockTransport(answer)))
+                           http_client=OPENAI_HTTP.Client(transport=OPENAI_HTTP.MockTransport(answer)))
     client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": [
         {"type": "text", "text": "What is in this picture?"},
         {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},

@@ -1,5 +1,4 @@
 """A fault in the plugin never reaches the caller; the SDK's errors reach it unchanged."""
-import httpx2
 import mlflow
 import openai
 import pytest
@@ -10,7 +9,7 @@ from autolog import _call, _experiments, _export, _spans
 from autolog.anthropic._accumulator import MessageAccumulator
 from autolog.openai import _attributes as openai_attributes
 from autolog.openai._accumulators import ChatCompletionAccumulator
-from conftest import VCR, exception_events, only_span, only_trace, traces
+from conftest import OPENAI_HTTP, VCR, exception_events, only_span, only_trace, traces
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 
@@ -117,14 +116,14 @@ def failing_client(mode, error):
     def handler(request):
         raise error
 
-    transport = httpx2.MockTransport(handler)
-    http = httpx2.AsyncClient(transport=transport) if mode.is_async else httpx2.Client(transport=transport)
+    transport = OPENAI_HTTP.MockTransport(handler)
+    http = OPENAI_HTTP.AsyncClient(transport=transport) if mode.is_async else OPENAI_HTTP.Client(transport=transport)
     return mode.openai(http_client=http, base_url="http://autolog.invalid/v1")
 
 
 @pytest.mark.parametrize("error,expected", [
-    (httpx2.ConnectError("connection refused"), openai.APIConnectionError),
-    (httpx2.ReadTimeout("read timed out"), openai.APITimeoutError),
+    (OPENAI_HTTP.ConnectError("connection refused"), openai.APIConnectionError),
+    (OPENAI_HTTP.ReadTimeout("read timed out"), openai.APITimeoutError),
 ])
 def test_connection_errors(mode, experiment, error, expected):
     with pytest.raises(expected) as raised:
@@ -136,7 +135,7 @@ def test_connection_errors(mode, experiment, error, expected):
 
 
 def test_same_exception_object_reaches_the_caller(mode):
-    sentinel = openai.APIConnectionError(request=httpx2.Request("POST", "http://x"))
+    sentinel = openai.APIConnectionError(request=OPENAI_HTTP.Request("POST", "http://x"))
     client = mode.openai()
     resource = type(client.chat.completions)
 

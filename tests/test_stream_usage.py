@@ -2,11 +2,10 @@
 and what the caller iterates is item for item what an untraced call gives."""
 import json
 
-import httpx2
 import pytest
 
 import autolog
-from conftest import only_span, usage_of
+from conftest import OPENAI_HTTP, only_span, usage_of
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 WORDS = ["The", " capital", " of", " France", " is", " Paris", "."]
@@ -34,7 +33,7 @@ class Server:
             events.append({**head, "choices": [], "usage": {"prompt_tokens": 14, "completion_tokens": 7,
                                                            "total_tokens": 21}})
         sse = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
-        return httpx2.Response(200, content=sse.encode(), headers={"content-type": "text/event-stream"})
+        return OPENAI_HTTP.Response(200, content=sse.encode(), headers={"content-type": "text/event-stream"})
 
 
 @pytest.fixture
@@ -43,8 +42,8 @@ def server():
 
 
 def client_for(mode, server, base_url="https://api.openai.com/v1"):
-    transport = httpx2.MockTransport(server)
-    http = httpx2.AsyncClient(transport=transport) if mode.is_async else httpx2.Client(transport=transport)
+    transport = OPENAI_HTTP.MockTransport(server)
+    http = OPENAI_HTTP.AsyncClient(transport=transport) if mode.is_async else OPENAI_HTTP.Client(transport=transport)
     return mode.openai(base_url=base_url, http_client=http)
 
 
@@ -88,7 +87,7 @@ def test_legacy_completions_streams_too(mode, experiment, server):
 def test_the_chat_stream_helper_gives_what_it_gives_untraced(experiment, server):
     import openai
 
-    client = openai.OpenAI(api_key="sk-test", max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(server)))
+    client = openai.OpenAI(api_key="sk-test", max_retries=0, http_client=OPENAI_HTTP.Client(transport=OPENAI_HTTP.MockTransport(server)))
     with autolog.suspended():
         with client.chat.completions.stream(model="gpt-4o-mini", messages=QUESTION) as stream:
             untraced = stream.get_final_completion()
@@ -131,7 +130,7 @@ def test_other_stream_options_are_kept(mode, experiment, server):
 def test_raw_streams_are_sent_unchanged(experiment, server):
     import openai
 
-    client = openai.OpenAI(api_key="sk-test", max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(server)))
+    client = openai.OpenAI(api_key="sk-test", max_retries=0, http_client=OPENAI_HTTP.Client(transport=OPENAI_HTTP.MockTransport(server)))
     with client.chat.completions.with_streaming_response.create(model="gpt-4o-mini", messages=QUESTION,
                                                                stream=True) as response:
         list(response.iter_lines())

@@ -11,38 +11,47 @@ CASSETTE = Path(__file__).parent / "cassettes" / "session.yaml"
 EXPERIMENT = "autolog-demo"
 
 
-def recorded_transport(path: Path = CASSETTE):
-    """An httpx2 transport that answers each request with the next recording made for its
-    method and path, as a vcrpy cassette in playback."""
-    import httpx2
+def http_library(sdk: str):
+    """The HTTP library an SDK sends through: httpx2 (openai >= 3, anthropic >= 1), else httpx."""
+    import importlib
+
+    base = importlib.import_module(f"{sdk}._base_client")
+    return getattr(base, "httpx2", None) or base.httpx
+
+
+def recorded_transport(http, path: Path = CASSETTE):
+    """A transport of ``http`` (httpx or httpx2) that answers each request with the next recording
+    made for its method and path, as a vcrpy cassette in playback."""
 
     queues: dict[tuple[str, str], list] = {}
     for item in yaml.safe_load(path.read_text())["interactions"]:
         request, response = item["request"], item["response"]
-        key = (request["method"], httpx2.URL(request["uri"]).path)
+        key = (request["method"], http.URL(request["uri"]).path)
         queues.setdefault(key, []).append(response)
 
     def answer(request):
         pending = queues.get((request.method, request.url.path))
         if not pending:
-            return httpx2.Response(404, json={"error": {"message": f"no recording for {request.url.path}"}})
+            return http.Response(404, json={"error": {"message": f"no recording for {request.url.path}"}})
         response = pending.pop(0)
         headers = {k: v[0] for k, v in response["headers"].items()}
-        return httpx2.Response(response["status"]["code"], headers=headers, content=response["body"]["string"].encode())
+        return http.Response(response["status"]["code"], headers=headers, content=response["body"]["string"].encode())
 
-    return httpx2.MockTransport(answer)
+    return http.MockTransport(answer)
 
 
 def run_session(say: Callable[[str], None] = print) -> None:
     import anthropic
-    import httpx2
     import openai
 
-    transport = recorded_transport()
-    http = httpx2.Client(transport=transport)
-    oai = openai.OpenAI(api_key="demo-key", base_url="https://api.openai.com/v1", http_client=http, max_retries=0)
-    claude = anthropic.Anthropic(api_key="demo-key", base_url="https://api.anthropic.com", http_client=http,
-                                 max_retries=0)
+    clients = {}
+    for sdk in ("openai", "anthropic"):  # one recording, answered through each SDK's own HTTP library
+        http = http_library(sdk)
+        clients[sdk] = http.Client(transport=recorded_transport(http))
+    oai = openai.OpenAI(api_key="demo-key", base_url="https://api.openai.com/v1", http_client=clients["openai"],
+                        max_retries=0)
+    claude = anthropic.Anthropic(api_key="demo-key", base_url="https://api.anthropic.com",
+                                 http_client=clients["anthropic"], max_retries=0)
     question = [{"role": "user", "content": "What is the capital of France?"}]
 
     answer = oai.chat.completions.create(model="gpt-4o-mini", messages=question)
