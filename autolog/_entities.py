@@ -16,10 +16,13 @@ _EMPTY_RESOURCE = Resource.get_empty()
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _TAG_PREFIX = getattr(SpanAttributeKey, "TRACE_TAG_PREFIX", "mlflow.traceTag.")
 _SESSION_ATTRIBUTE = getattr(SpanAttributeKey, "SESSION_ID", "session.id")
+_USER_ATTRIBUTE = getattr(SpanAttributeKey, "USER_ID", "user.id")
 
 
-def span_attributes(record, *, tags_as_attributes: bool) -> dict[str, str]:
-    """The root span's attributes as MLflow stores them: every value JSON-encoded."""
+def span_attributes(record, *, trace_info_as_attributes: bool) -> dict[str, str]:
+    """The root span's attributes as MLflow stores them: every value JSON-encoded. Where the trace
+    rows are not written apart (OTLP), the session, the user and the tags ride along as the
+    attributes MLflow's ingestion turns back into trace info."""
     dump = dump_span_attribute_value
     attributes = {
         SpanAttributeKey.REQUEST_ID: dump(record.trace_id),
@@ -35,15 +38,17 @@ def span_attributes(record, *, tags_as_attributes: bool) -> dict[str, str]:
         attributes[SpanAttributeKey.OUTPUTS] = dump(record.outputs)
     if level := _compat.log_level(record.span_type, failed=record.error is not None):
         attributes[level[0]] = level[1]
-    if record.session_id is not None:  # MLflow's stores take the session from the spans
-        attributes[_SESSION_ATTRIBUTE] = dump(record.session_id)
-    if tags_as_attributes:  # what the OTLP ingestion turns back into trace tags
+    if trace_info_as_attributes:
+        if record.session_id is not None:
+            attributes[_SESSION_ATTRIBUTE] = dump(record.session_id)
+        if record.user_id is not None:
+            attributes[_USER_ATTRIBUTE] = dump(record.user_id)
         for key, value in trace_tags(record).items():
             attributes[_TAG_PREFIX + key] = dump(value)
     return attributes
 
 
-def to_span(record, *, tags_as_attributes: bool = False) -> Span:
+def to_span(record, *, trace_info_as_attributes: bool = False) -> Span:
     context = SpanContext(record.otel_trace_id, record.otel_span_id, False, _SAMPLED)
     if record.error is None:
         status = Status(StatusCode.OK)
@@ -53,7 +58,7 @@ def to_span(record, *, tags_as_attributes: bool = False) -> Span:
         name=record.name,
         context=context,
         parent=None,
-        attributes=span_attributes(record, tags_as_attributes=tags_as_attributes),
+        attributes=span_attributes(record, trace_info_as_attributes=trace_info_as_attributes),
         events=[Event(name, attributes, timestamp) for name, timestamp, attributes in record.events],
         status=status,
         start_time=record.start_ns,
@@ -63,15 +68,17 @@ def to_span(record, *, tags_as_attributes: bool = False) -> Span:
     return Span(otel_span)
 
 
-def trace_metadata(record) -> dict[str, str]:
-    """What MLflow's exporter records as trace metadata, apart from the session (carried by the
-    span) and what the store derives from the spans (token usage, cost)."""
+def trace_metadata(record, *, with_session: bool = True) -> dict[str, str]:
+    """What MLflow's exporter records as trace metadata, apart from what the store derives from
+    the spans (token usage, cost)."""
     metadata = dict(_compat.environment_metadata())
     metadata[_compat.SCHEMA_VERSION_KEY] = _compat.SCHEMA_VERSION
     if record.run_id is not None:
         metadata[TraceMetadataKey.SOURCE_RUN] = record.run_id
     if record.user_id is not None:
         metadata[_compat.USER_METADATA] = record.user_id
+    if with_session and record.session_id is not None:
+        metadata[_compat.SESSION_METADATA] = record.session_id
     metadata.update(record.metadata)
     return metadata
 
@@ -85,8 +92,6 @@ def trace_tags(record) -> dict[str, str]:
 def trace_info(record) -> TraceInfo:
     """The whole trace info, for the stores that take it in one piece (``start_trace``)."""
     metadata = trace_metadata(record)
-    if record.session_id is not None:
-        metadata[_compat.SESSION_METADATA] = record.session_id
     return TraceInfo(
         trace_id=record.trace_id,
         trace_location=TraceLocation.from_experiment_id(record.experiment_id),

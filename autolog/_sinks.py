@@ -41,7 +41,7 @@ class SqlSink:
         self.tables = _compat.sql_trace_tables()
 
     def write(self, experiment_id: str, records: list) -> None:
-        spans = [_entities.to_span(r, tags_as_attributes=self.tables is None) for r in records]
+        spans = [_entities.to_span(r, trace_info_as_attributes=self.tables is None) for r in records]
         if self.tables is not None:
             try:
                 self._start_traces(experiment_id, records)
@@ -52,7 +52,7 @@ class SqlSink:
                 _logger.warning("autolog: could not write trace rows into this MLflow version's tables (%s: %s); "
                                 "traces are stored through log_spans alone, without metadata and previews",
                                 type(error).__name__, error)
-                spans = [_entities.to_span(r, tags_as_attributes=True) for r in records]
+                spans = [_entities.to_span(r, trace_info_as_attributes=True) for r in records]
         self.store.log_spans(experiment_id, spans)
 
     def discard(self, records: list) -> None:
@@ -74,7 +74,9 @@ class SqlSink:
         experiment = self.store.get_experiment(experiment_id)
         # the artifact location tag MLflow gives every trace, made once per batch
         location = self.store._get_trace_artifact_location_tag(experiment, _PLACEHOLDER_ID)
+        # MLflow 3.17 keeps the name and the session in trace_info's own columns
         named_by_column = "trace_name" in info_table.c
+        session_by_column = "session_id" in info_table.c
         infos, tags, metadata = [], [], []
         with _compat.write_session(self.store) as session:
             ids = [r.trace_id for r in records]
@@ -97,11 +99,13 @@ class SqlSink:
                 trace_tags = _entities.trace_tags(record)
                 if named_by_column:
                     info["trace_name"] = trace_tags.pop(TraceTagKey.TRACE_NAME)
+                if session_by_column:
+                    info["session_id"] = record.session_id
                 infos.append(info)
                 trace_tags[location.key] = location.value.replace(_PLACEHOLDER_ID, trace_id)
                 tags.extend({"request_id": trace_id, "key": k, "value": v} for k, v in trace_tags.items())
                 metadata.extend({"request_id": trace_id, "key": k, "value": v}
-                                for k, v in _entities.trace_metadata(record).items())
+                                for k, v in _entities.trace_metadata(record, with_session=not session_by_column).items())
             for table, rows in ((info_table, infos), (tag_table, tags), (metadata_table, metadata)):
                 if rows:
                     session.execute(insert(table), rows)
@@ -136,7 +140,7 @@ class HttpSink:
                             "written one request at a time", self.uri)
             self.legacy = True
             return _write_one_by_one(self.uri, self.store, records)
-        for record in records:
+        for record in records:  # what OTLP has no place for
             if record.metadata or record.run_id is not None:
                 self.store.start_trace(_entities.trace_info(record))
 
@@ -147,7 +151,7 @@ class HttpSink:
 
         request = ExportTraceServiceRequest()
         scope = request.resource_spans.add().scope_spans.add()
-        scope.spans.extend(_entities.to_span(r, tags_as_attributes=True).to_otel_proto() for r in records)
+        scope.spans.extend(_entities.to_span(r, trace_info_as_attributes=True).to_otel_proto() for r in records)
         response = http_request(
             host_creds=self.store.get_host_creds(),
             endpoint=OTLP_TRACES_PATH,
