@@ -10,7 +10,7 @@ from mlflow.tracking import fluent as _fluent
 from ._compat import SUPPORT
 
 _EXPERIMENT_ENV = ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME")
-_default_experiment: tuple[tuple, str | None] | None = None
+_default_lookup: tuple[tuple, str | None] | None = None
 
 
 def has_open_trace() -> bool:
@@ -21,17 +21,42 @@ def has_open_trace() -> bool:
     return span is not None and span.get_span_context().is_valid
 
 
-def _default_experiment_id() -> str | None:
+class PendingLookup:
+    """The env vars / default experiment, not looked up yet: the lookup may ask the store (which
+    may be slow or down), so it is made by the export writer, never on the caller's thread."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple) -> None:
+        self.key = key
+
+
+def _default_key() -> tuple:
+    return (*(os.environ.get(k) for k in _EXPERIMENT_ENV), mlflow.get_tracking_uri())
+
+
+def _default_experiment() -> "str | PendingLookup | None":
     """MLflow's own last resort (env vars, then the default experiment) looks the experiment up
-    again for every trace, through notebook and job detection that costs milliseconds. Its answer
-    only changes with the env vars and the tracking URI, so it is remembered per those."""
-    global _default_experiment
-    key = (*(os.environ.get(k) for k in _EXPERIMENT_ENV), mlflow.get_tracking_uri())
-    cached = _default_experiment
+    again for every trace, through notebook and job detection that costs milliseconds and, with
+    MLFLOW_EXPERIMENT_NAME / _ID, a request to the store. Its answer only changes with the env
+    vars and the tracking URI, so it is remembered per those."""
+    key = _default_key()
+    cached = _default_lookup
     if cached is not None and cached[0] == key:
         return cached[1]
+    return PendingLookup(key)
+
+
+def resolve(experiment) -> str | None:
+    """An experiment id, looking the default up (and remembering it) where it is pending."""
+    global _default_lookup
+    if not isinstance(experiment, PendingLookup):
+        return experiment
+    cached = _default_lookup
+    if cached is not None and cached[0] == experiment.key:
+        return cached[1]
     experiment_id = _fluent._get_experiment_id()
-    _default_experiment = (key, experiment_id)
+    _default_lookup = (experiment.key, experiment_id)
     return experiment_id
 
 
@@ -42,10 +67,11 @@ def active_run():
     return None
 
 
-def experiment_for_new_trace(run=None) -> str | None:
+def experiment_for_new_trace(run=None) -> "str | PendingLookup | None":
     """The experiment MLflow would pick for a new trace: ``set_destination``, the active run's
-    experiment, ``set_experiment``, the env vars, then the default experiment. None where the
-    installed MLflow's internals are not as expected: MLflow then looks it up itself."""
+    experiment, ``set_experiment``, the env vars, then the default experiment (pending until the
+    export writer looks it up). None where the installed MLflow's internals are not as expected:
+    MLflow then looks it up itself."""
     if not SUPPORT.experiment_lookup:
         return None
     destination = _provider._MLFLOW_TRACE_USER_DESTINATION.get()
@@ -53,4 +79,4 @@ def experiment_for_new_trace(run=None) -> str | None:
         return getattr(destination, "experiment_id", None)
     if run is not None:
         return run.info.experiment_id
-    return _fluent._active_experiment_id or _default_experiment_id()
+    return _fluent._active_experiment_id or _default_experiment()

@@ -210,9 +210,30 @@ class Exporter:
     def _write(self, batch: list) -> None:
         groups: dict[tuple[str, str], list] = {}
         for record in batch:
+            if not isinstance(record.experiment_id, str) and not self._resolve_experiment(record):
+                continue
             groups.setdefault((record.tracking_uri, record.experiment_id), []).append(record)
         for (uri, experiment_id), records in groups.items():
             self._write_group(uri, experiment_id, records)
+
+    def _resolve_experiment(self, record) -> bool:
+        """The default experiment, looked up here rather than on the caller's thread."""
+        from ._experiments import resolve
+
+        started = time.monotonic()
+        backoff = FIRST_BACKOFF
+        while True:
+            try:
+                record.experiment_id = resolve(record.experiment_id)
+                return True
+            except Exception as error:
+                if not transient(error) or self._closing or time.monotonic() - started > RETRY_FOR:
+                    self._count_failed(1, "experiment", f"its experiment could not be looked up: "
+                                                        f"{type(error).__name__}: {error}")
+                    return False
+                self._healthy = False
+                self._sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
 
     def _sink(self, uri: str):
         sink = self._sinks.get(uri)

@@ -127,6 +127,8 @@ def start(
             run = experiment_id = None
         uri = _destination.own_export_uri()
         if uri is None or experiment_id is None:
+            if isinstance(experiment_id, _experiments.PendingLookup):
+                experiment_id = None  # MLflow looks it up itself, as it always does
             return _start_mlflow_span(name, span_type, inputs, attributes, metadata, tags, experiment_id, root=True)
         return RecordedSpan(
             name, span_type, inputs, attributes, tracking_uri=uri, experiment_id=experiment_id,

@@ -260,3 +260,22 @@ def test_invalid_export_options_are_refused_at_autolog_time():
     for bad in ({"queue_size": 0}, {"queue_size": "10"}, {"queue_wait": -1}, {"exit_timeout": "soon"}):
         with pytest.raises(TypeError):
             autolog.autolog(**bad)
+
+
+def test_the_default_experiment_is_looked_up_by_the_writer_not_the_caller(experiment, batched, monkeypatch):
+    from mlflow.tracking import fluent
+
+    from autolog import _experiments
+
+    asked_from = []
+    monkeypatch.setattr(fluent, "_active_experiment_id", None)
+    monkeypatch.setattr(_experiments, "_default_lookup", None)
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_ID", experiment)
+    monkeypatch.setattr(fluent, "_get_experiment_id",  # may ask the store, which may be down
+                        lambda: asked_from.append(threading.current_thread().name) or experiment)
+    client = echo_client()
+    for i in range(3):
+        ask(client, f"q{i}")
+    assert autolog.flush(30)
+    assert asked_from == ["autolog-export"]  # once, remembered, and never on the caller's thread
+    assert sorted(asked_in(t) for t in traces(experiment)) == ["q0", "q1", "q2"]
