@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey
 
-from . import _previews, _raw_responses, _spans, _streams
+from . import _attachments, _previews, _raw_responses, _spans, _streams
 from ._config import CONTEXT, IN_CALL, STATE, Options, tracing_active
 from ._kinds import Kind, field
 
@@ -105,6 +105,8 @@ class Call:
                 attributes[SpanAttributeKey.MODEL] = model
             if usage := self.kind.usage(response):
                 attributes[SpanAttributeKey.CHAT_USAGE] = dict(usage)
+            if self.kind.extra is not None:
+                attributes.update(self.kind.extra(response))
         except Exception:
             _logger.debug("autolog: could not read the response's attributes", exc_info=True)
         return attributes
@@ -199,7 +201,10 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any]) -> 
         change = kind.change_request(kwargs, provider_name, options.stream_usage) if kind.change_request else None
         if change is not None:
             attributes.update(change.attributes)
-        inputs = recorded(options, call_inputs(kwargs), "inputs") if capture else None
+        inputs = None
+        if capture:
+            given = call_inputs(kwargs)
+            inputs = recorded(options, _attachments.describe_files(given) if kind.takes_files else given, "inputs")
         metadata, tags = _trace_context(options)
         span = _spans.start(_span_name(instance, method, kwargs), kind.span_type, inputs, attributes, metadata, tags)
         if span is None:

@@ -34,8 +34,9 @@ def span_attributes(record, *, trace_info_as_attributes: bool) -> dict[str, str]
         attributes[SpanAttributeKey.INPUTS] = record.inputs_json
     for key, value in record.attributes.items():
         attributes[key] = dump(value)
-    if record.outputs is not None:
-        attributes[SpanAttributeKey.OUTPUTS] = dump(record.outputs)
+    outputs = record.extracted_outputs()
+    if outputs is not None:
+        attributes[SpanAttributeKey.OUTPUTS] = dump(outputs)
     if level := _compat.log_level(record.span_type, failed=record.error is not None):
         attributes[level[0]] = level[1]
     if trace_info_as_attributes:

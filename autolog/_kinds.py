@@ -65,6 +65,9 @@ class Kind:
     # the trace list's previews, read from the recorded inputs / outputs (see _previews)
     request_preview: Callable[[Any], str | None] | None = None
     response_preview: Callable[[Any], str | None] | None = None
+    # extra(response) -> more span attributes read from the response
+    extra: Callable[[Any], Mapping[str, Any]] | None = None
+    takes_files: bool = False  # files in the request are recorded as name, media type and size
     # change_request(kwargs, provider_name, stream_usage option) -> RequestChange or None
     change_request: Callable[[Mapping[str, Any], str, bool | None], RequestChange | None] | None = None
 

@@ -8,7 +8,7 @@ import time
 import traceback
 from typing import Any, Mapping
 
-from . import _compat, _export
+from . import _attachments, _compat, _export
 from ._compat import dump_span_attribute_value
 
 
@@ -17,7 +17,8 @@ class RecordedSpan:
         "otel_trace_id", "otel_span_id", "name", "span_type", "start_ns", "end_ns",
         "inputs_json", "outputs", "attributes", "events", "error",
         "tracking_uri", "experiment_id", "run_id", "metadata", "tags",
-        "session_id", "user_id", "request_preview", "response_preview",
+        "session_id", "user_id", "request_preview", "response_preview", "attachments", "outputs_extracted",
+        "artifact_location",
     )
 
     def __init__(
@@ -39,8 +40,12 @@ class RecordedSpan:
         self.span_type = span_type
         self.start_ns = time.time_ns()
         self.end_ns = 0
+        self.attachments: dict = {}  # attachment id -> MLflow Attachment, stored beside the trace
+        self.outputs_extracted = False
+        self.artifact_location: str | None = None
         # serialized now: the caller may change what it passed (append to its messages list)
         # as soon as the call returns
+        inputs = _attachments.extract(inputs, self.trace_id, self.attachments)
         self.inputs_json = dump_span_attribute_value(inputs) if inputs is not None else None
         self.outputs: Any = None
         self.attributes = dict(attributes)
@@ -60,6 +65,13 @@ class RecordedSpan:
     @property
     def trace_id(self) -> str:
         return f"tr-{self.otel_trace_id:032x}"
+
+    def extracted_outputs(self) -> Any:
+        """The outputs with their binary payloads moved to attachments (once, on the writer's thread)."""
+        if not self.outputs_extracted:
+            self.outputs = _attachments.extract(self.outputs, self.trace_id, self.attachments)
+            self.outputs_extracted = True
+        return self.outputs
 
     def set_previews(self, request: str | None, response: str | None) -> None:
         self.request_preview = request

@@ -21,6 +21,7 @@ _logger = logging.getLogger("autolog")
 
 HTTP_TIMEOUT_SECONDS = 10
 _PLACEHOLDER_ID = "tr-autolog-placeholder"
+_ARTIFACT_LOCATION = "mlflow.artifactLocation"
 PREVIEW_COLUMN = 1000  # characters MLflow's trace_info table holds per preview
 
 
@@ -37,6 +38,7 @@ class SqlSink:
     MLflow's tables are not as expected, ``log_spans`` alone (tags as span attributes)."""
 
     def __init__(self, uri: str) -> None:
+        self.uri = uri
         self.store = _store(uri)
         self.tables = _compat.sql_trace_tables()
 
@@ -54,6 +56,9 @@ class SqlSink:
                                 type(error).__name__, error)
                 spans = [_entities.to_span(r, trace_info_as_attributes=True) for r in records]
         self.store.log_spans(experiment_id, spans)
+        with_attachments = [r for r in records if r.attachments]
+        if with_attachments:
+            _upload_attachments(self.uri, with_attachments, self.store)
 
     def discard(self, records: list) -> None:
         """Removes the rows written for traces whose spans the store then refused."""
@@ -102,7 +107,8 @@ class SqlSink:
                 if session_by_column:
                     info["session_id"] = record.session_id
                 infos.append(info)
-                trace_tags[location.key] = location.value.replace(_PLACEHOLDER_ID, trace_id)
+                record.artifact_location = location.value.replace(_PLACEHOLDER_ID, trace_id)
+                trace_tags[location.key] = record.artifact_location
                 tags.extend({"request_id": trace_id, "key": k, "value": v} for k, v in trace_tags.items())
                 metadata.extend({"request_id": trace_id, "key": k, "value": v}
                                 for k, v in _entities.trace_metadata(record, with_session=not session_by_column).items())
@@ -141,8 +147,12 @@ class HttpSink:
             self.legacy = True
             return _write_one_by_one(self.uri, self.store, records)
         for record in records:  # what OTLP has no place for
-            if record.metadata or record.run_id is not None:
-                self.store.start_trace(_entities.trace_info(record))
+            if record.metadata or record.run_id is not None or record.attachments:
+                info = self.store.start_trace(_entities.trace_info(record))
+                record.artifact_location = info.tags.get(_ARTIFACT_LOCATION)
+        with_attachments = [r for r in records if r.attachments]
+        if with_attachments:
+            _upload_attachments(self.uri, with_attachments, self.store)
 
     def _post_spans(self, experiment_id: str, records: list) -> None:
         from mlflow.tracing.utils.otlp import MLFLOW_EXPERIMENT_ID_HEADER, OTLP_TRACES_PATH
@@ -172,6 +182,23 @@ class HttpSink:
         pass
 
 
+def _upload_attachments(uri: str, records: list, store) -> None:
+    """The attachments' bytes, into each trace's artifact location, as MLflow's exporter does.
+    A trace whose attachments cannot be stored is still stored; the failure is said."""
+    from mlflow.tracing.client import TracingClient
+
+    client = TracingClient(uri)
+    for record in records:
+        try:
+            info = _entities.trace_info(record)
+            location = record.artifact_location or store.get_trace_info(record.trace_id).tags.get(_ARTIFACT_LOCATION)
+            info.tags[_ARTIFACT_LOCATION] = location
+            client._upload_attachments(info, record.attachments)
+        except Exception as error:
+            _logger.warning("autolog: could not store the attachments of trace %s (%s: %s)",
+                            record.trace_id, type(error).__name__, error)
+
+
 def _write_one_by_one(uri: str, store, records: list) -> None:
     from mlflow.entities import TraceData
     from mlflow.tracing.client import TracingClient
@@ -180,6 +207,8 @@ def _write_one_by_one(uri: str, store, records: list) -> None:
     for record in records:
         info = store.start_trace(_entities.trace_info(record))
         client._upload_trace_data(info, TraceData(spans=[_entities.to_span(record)]))
+        if record.attachments:
+            client._upload_attachments(info, record.attachments)
 
 
 def sink_for(uri: str):

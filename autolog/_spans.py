@@ -13,7 +13,7 @@ import mlflow
 from mlflow.entities import SpanEvent, SpanStatus, SpanStatusCode
 from mlflow.entities.span import NO_OP_SPAN_TRACE_ID
 
-from . import _compat, _destination, _experiments
+from . import _attachments, _compat, _destination, _experiments
 from ._records import RecordedSpan
 
 _logger = logging.getLogger("autolog")
@@ -63,7 +63,7 @@ class MlflowSpan:
             _logger.debug("autolog: could not set the trace's previews", exc_info=True)
 
     def end_ok(self, outputs: Any = None, attributes: Mapping[str, Any] | None = None, end_ns: int | None = None) -> None:
-        self.span.end(outputs=outputs, attributes=dict(attributes) if attributes else None, status="OK",
+        self.span.end(outputs=_attachments.for_mlflow_span(outputs), attributes=dict(attributes) if attributes else None, status="OK",
                       end_time_ns=end_ns)
 
     def end_error(self, error: BaseException, outputs: Any = None, attributes: Mapping[str, Any] | None = None) -> None:
@@ -74,13 +74,13 @@ class MlflowSpan:
             span.add_event(SpanEvent("exception", attributes={
                 "exception.type": type(error).__name__, "exception.message": str(error)}))
         span.set_status(SpanStatus(SpanStatusCode.ERROR, description=f"{type(error).__name__}: {error}"))
-        span.end(outputs=outputs, attributes=dict(attributes) if attributes else None)
+        span.end(outputs=_attachments.for_mlflow_span(outputs), attributes=dict(attributes) if attributes else None)
 
 
 def _start_mlflow_span(name, span_type, inputs, attributes, metadata, tags, experiment_id, root) -> MlflowSpan | None:
     extra = {"metadata": metadata or None} if _compat.SUPPORT.span_metadata else {}
     span = mlflow.start_span_no_context(
-        name, span_type=span_type, inputs=inputs, attributes=dict(attributes),
+        name, span_type=span_type, inputs=_attachments.for_mlflow_span(inputs), attributes=dict(attributes),
         tags=tags or None, experiment_id=experiment_id, **extra,
     )
     if not span.trace_id or span.trace_id == NO_OP_SPAN_TRACE_ID:

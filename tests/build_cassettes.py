@@ -327,6 +327,62 @@ def anthropic_cassettes() -> dict[str, list[dict]]:
 
 
 # ---------------------------------------------------------------------------------------------
+# OpenAI images, audio and moderations
+
+# a 1x1 transparent PNG
+PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+SPEECH_BYTES = "ID3\u0003\u0000fake-mp3-frames-for-the-tests" * 8
+IMAGE_USAGE = {"input_tokens": 12, "output_tokens": 272, "total_tokens": 284,
+               "input_tokens_details": {"image_tokens": 0, "text_tokens": 12}}
+
+
+def image_event(kind, index=None):
+    event = {"type": kind, "b64_json": PNG_B64, "background": "opaque", "created_at": 1763900000,
+             "output_format": "png", "quality": "low", "size": "1024x1024"}
+    if index is not None:
+        event["partial_image_index"] = index
+    else:
+        event["usage"] = IMAGE_USAGE
+    return event
+
+
+def media_cassettes() -> dict[str, list[dict]]:
+    images = {"created": 1763900000, "data": [{"b64_json": PNG_B64}], "background": "opaque", "output_format": "png",
+              "quality": "low", "size": "1024x1024", "usage": IMAGE_USAGE}
+    token_usage = {"type": "tokens", "input_tokens": 40, "output_tokens": 6, "total_tokens": 46,
+                   "input_token_details": {"audio_tokens": 40, "text_tokens": 0}}
+    moderation = {"id": "modr-AL1", "model": "omni-moderation-latest", "results": [{
+        "flagged": True, "categories": {"harassment": True, "violence": False},
+        "category_scores": {"harassment": 0.91, "violence": 0.02},
+        "category_applied_input_types": {"harassment": ["text"], "violence": ["text"]}}]}
+    c = {
+        "images_generate": [interaction(f"{OPENAI}/images/generations", {"model": "gpt-image-1"}, 200, images)],
+        "images_generate_stream": [interaction(f"{OPENAI}/images/generations", {"stream": True}, 200, named_sse([
+            image_event("image_generation.partial_image", 0), image_event("image_generation.partial_image", 1),
+            image_event("image_generation.completed")]), sse=True)],
+        "images_edit": [interaction(f"{OPENAI}/images/edits", {}, 200, images)],
+        "images_edit_stream": [interaction(f"{OPENAI}/images/edits", {}, 200, named_sse([
+            image_event("image_edit.partial_image", 0), image_event("image_edit.completed")]), sse=True)],
+        "images_error_400": [interaction(f"{OPENAI}/images/generations", {}, 400, {"error": {
+            "message": "Your request was rejected by the safety system.", "type": "invalid_request_error",
+            "param": None, "code": "moderation_blocked"}})],
+        "transcription": [interaction(f"{OPENAI}/audio/transcriptions", {}, 200,
+                                      {"text": "The capital of France is Paris.", "usage": token_usage})],
+        "transcription_stream": [interaction(f"{OPENAI}/audio/transcriptions", {}, 200, named_sse([
+            {"type": "transcript.text.delta", "delta": "The capital of France"},
+            {"type": "transcript.text.delta", "delta": " is Paris."},
+            {"type": "transcript.text.done", "text": "The capital of France is Paris.", "usage": token_usage}]),
+            sse=True)],
+        "translation": [interaction(f"{OPENAI}/audio/translations", {}, 200, {
+            "text": "The capital of France is Paris.", "usage": {"type": "duration", "seconds": 3}})],
+        "speech": [dict(interaction(f"{OPENAI}/audio/speech", {}, 200, SPEECH_BYTES))],
+        "moderations": [interaction(f"{OPENAI}/moderations", {}, 200, moderation)],
+    }
+    c["speech"][0]["response"]["headers"]["content-type"] = ["audio/mpeg"]
+    return c
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def demo_cassette() -> list[dict]:
@@ -349,6 +405,8 @@ def write(path: Path, interactions: list[dict]) -> None:
 
 def main() -> None:
     for name, interactions in openai_cassettes().items():
+        write(ROOT / "cassettes" / "openai" / f"{name}.yaml", interactions)
+    for name, interactions in media_cassettes().items():
         write(ROOT / "cassettes" / "openai" / f"{name}.yaml", interactions)
     for name, interactions in anthropic_cassettes().items():
         write(ROOT / "cassettes" / "anthropic" / f"{name}.yaml", interactions)

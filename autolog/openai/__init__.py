@@ -17,6 +17,9 @@ _CHAT = "openai.resources.chat.completions.completions"
 _COMPLETIONS = "openai.resources.completions"
 _EMBEDDINGS = "openai.resources.embeddings"
 _RESPONSES = "openai.resources.responses.responses"
+_IMAGES = "openai.resources.images"
+_AUDIO = "openai.resources.audio"
+_MODERATIONS = "openai.resources.moderations"
 
 # The stream() helpers of chat.completions and responses call create(stream=True) on the same
 # resource, so patching create() gives them one span each; parse() posts on its own.
@@ -32,6 +35,18 @@ TARGETS = [
     Target(_RESPONSES, cls, method, "responses")
     for cls in ("Responses", "AsyncResponses")
     for method in ("create", "parse")
+] + [
+    Target(_IMAGES, cls, method, "images")
+    for cls in ("Images", "AsyncImages")
+    for method in ("generate", "edit", "create_variation")
+] + [
+    Target(f"{_AUDIO}.{module}", f"{prefix}{cls}", "create", kind)
+    for module, cls, kind in (("transcriptions", "Transcriptions", "transcriptions"),
+                              ("translations", "Translations", "transcriptions"),
+                              ("speech", "Speech", "speech"))
+    for prefix in ("", "Async")
+] + [
+    Target(_MODERATIONS, cls, "create", "moderations") for cls in ("Moderations", "AsyncModerations")
 ]
 
 
@@ -61,6 +76,16 @@ def _kinds() -> dict[str, Kind]:
         "responses": Kind("responses", SpanType.CHAT_MODEL, provider, attrs.responses_usage,
                           acc.ResponseAccumulator, attrs.chat_tools,
                           request_preview=previews.responses_request, response_preview=previews.responses_response),
+        "images": Kind("images", SpanType.LLM, provider, attrs.media_usage, acc.ImageStreamAccumulator, chat=False,
+                       takes_files=True, request_preview=previews.prompt_request,
+                       response_preview=previews.images_response),
+        "transcriptions": Kind("transcriptions", SpanType.LLM, provider, attrs.media_usage, acc.TranscriptionAccumulator,
+                               chat=False, takes_files=True, output=attrs.transcript, extra=attrs.audio_seconds,
+                               request_preview=previews.audio_request, response_preview=previews.transcript_response),
+        "speech": Kind("speech", SpanType.LLM, provider, attrs.media_usage, chat=False, output=attrs.speech,
+                       request_preview=previews.prompt_request, response_preview=previews.speech_response),
+        "moderations": Kind("moderations", SpanType.GUARDRAIL, provider, attrs.media_usage, chat=False,
+                            request_preview=previews.prompt_request, response_preview=previews.moderation_response),
     }
 
 

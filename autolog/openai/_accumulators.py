@@ -250,3 +250,66 @@ class ResponseAccumulator:
                 }
         out["output"] = [item for _, item in sorted(output.items())]
         return out
+
+
+_IMAGE_DONE = frozenset({"image_generation.completed", "image_edit.completed"})
+
+
+class ImageStreamAccumulator:
+    """images.generate / images.edit (stream=True) -> an ImagesResponse. The partial images are
+    previews of the final one; only the last one is kept, for a stream closed before the end."""
+
+    def __init__(self) -> None:
+        self.done: list[Any] = []
+        self.partial = None
+
+    def add(self, event: Any) -> None:
+        if event.type in _IMAGE_DONE:
+            self.done.append(event)
+        else:
+            self.partial = event
+
+    def result(self) -> dict[str, Any]:
+        events = self.done or ([self.partial] if self.partial is not None else [])
+        if not events:
+            return {"data": []}
+        last = events[-1]
+        out = {
+            "created": getattr(last, "created_at", None),
+            "data": [{"b64_json": e.b64_json} for e in events],
+            "background": getattr(last, "background", None),
+            "output_format": getattr(last, "output_format", None),
+            "quality": getattr(last, "quality", None),
+            "size": getattr(last, "size", None),
+        }
+        usage = getattr(last, "usage", None) if self.done else None
+        out["usage"] = _dump(usage) if usage is not None else None
+        if not self.done:
+            out["partial_image_index"] = getattr(last, "partial_image_index", None)
+        return out
+
+
+class TranscriptionAccumulator:
+    """audio.transcriptions.create(stream=True) -> a Transcription: the text (from the done
+    event, else the deltas joined) and the usage."""
+
+    def __init__(self) -> None:
+        self.text = TextBuffer()
+        self.done = None
+
+    def add(self, event: Any) -> None:
+        kind = event.type
+        if kind == "transcript.text.delta":
+            self.text.append(event.delta)
+        elif kind == "transcript.text.done":
+            self.done = event
+
+    def result(self) -> dict[str, Any]:
+        if self.done is not None:
+            out = {"text": self.done.text}
+            if getattr(self.done, "usage", None) is not None:
+                out["usage"] = _dump(self.done.usage)
+            if getattr(self.done, "logprobs", None):
+                out["logprobs"] = [_dump(p) for p in self.done.logprobs]
+            return out
+        return {"text": self.text.text()}

@@ -101,3 +101,38 @@ def provider_name(resource: Any) -> str:
     if url.port == 11434:  # Ollama's default port
         return "ollama"
     return "openai"
+
+
+def media_usage(response: Any) -> dict[str, int] | None:
+    """gpt-image models' and the gpt-4o transcription models' usage: input / output / total tokens
+    (a transcription billed by duration has none)."""
+    usage = field(response, "usage")
+    if usage is None or field(usage, "input_tokens") is None:
+        return None
+    return _token_usage(response, "input_tokens", "output_tokens", "__none__")
+
+
+def audio_seconds(response: Any) -> dict[str, Any]:
+    usage = field(response, "usage")
+    if usage is not None and field(usage, "type") == "duration":
+        return {"autolog.audio.seconds": field(usage, "seconds")}
+    return {}
+
+
+def transcript(response: Any) -> Any:
+    """response_format text, srt or vtt: the SDK returns a plain string."""
+    return {"text": response} if isinstance(response, str) else response
+
+
+def speech(response: Any) -> Any:
+    """audio.speech returns the audio's bytes: recorded as an MLflow attachment, with its media
+    type and size."""
+    content = getattr(response, "content", None)
+    if not isinstance(content, (bytes, bytearray)):
+        return response
+    headers = getattr(getattr(response, "response", None), "headers", None) or {}
+    media_type = (headers.get("content-type") or "application/octet-stream").split(";")[0]
+    from .._attachments import Attachment
+
+    audio = Attachment(content_type=media_type, content_bytes=bytes(content)) if Attachment is not None else None
+    return {"media_type": media_type, "size": len(content), **({"audio": audio} if audio is not None else {})}

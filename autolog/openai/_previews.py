@@ -111,3 +111,48 @@ def responses_response(outputs: Any) -> str | None:
         elif kind and kind.endswith("_call"):
             calls.append(marker(kind))
     return joined(texts) or joined(calls, ", ") or joined(refusals)
+
+
+def prompt_request(inputs: Any) -> str | None:
+    """images: the prompt; moderations and speech: the input text."""
+    for key in ("prompt", "input"):
+        value = field(inputs, key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (list, tuple)):
+            return content_text(value) or joined((v for v in value if isinstance(v, str)), " | ")
+    return None
+
+
+def audio_request(inputs: Any) -> str | None:
+    audio = field(inputs, "file")
+    name = field(audio, "file") if isinstance(audio, dict) else None
+    return joined(["[audio]", name, field(inputs, "prompt")])
+
+
+def images_response(outputs: Any) -> str | None:
+    data = field(outputs, "data") or []
+    revised = joined((field(d, "revised_prompt") for d in data), " | ")
+    details = joined([field(outputs, "size"), field(outputs, "output_format")], ", ")
+    count = f"{len(data)} image{'s' if len(data) != 1 else ''}" + (f" ({details})" if details else "")
+    return joined([count, revised], ": ")
+
+
+def transcript_response(outputs: Any) -> str | None:
+    text = field(outputs, "text")
+    return text if isinstance(text, str) else None
+
+
+def speech_response(outputs: Any) -> str | None:
+    if field(outputs, "size") is None:
+        return None
+    return f"[{field(outputs, 'media_type')}, {field(outputs, 'size')} bytes]"
+
+
+def moderation_response(outputs: Any) -> str | None:
+    results = field(outputs, "results") or []
+    flagged = [r for r in results if field(r, "flagged")]
+    if not flagged:
+        return "not flagged" if results else None
+    categories = sorted({name for r in flagged for name, hit in (field(r, "categories") or {}).items() if hit})
+    return "flagged: " + (", ".join(categories) if categories else "yes")
