@@ -4,6 +4,7 @@ A fault in here is logged at debug and costs the call its span, never its result
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import time
 from typing import Any, Mapping
@@ -168,6 +169,11 @@ class Call:
                 return _raw_responses.read_response(result, self)
             if isinstance(result, provider.open_response_types):
                 return _raw_responses.OpenResponseProxy(result, self)
+            if self.kind.new_accumulator is not None:
+                if inspect.isgenerator(result):
+                    return _streams.GeneratorProxy(result, self)
+                if inspect.isasyncgen(result):
+                    return _streams.AsyncGeneratorProxy(result, self)
             self.finish(result)
         except Exception:
             _logger.debug("autolog: could not record the result", exc_info=True)

@@ -349,8 +349,9 @@ class Exporter:
                 self._stopping.notify_all()
                 self._room.notify_all()
                 if left:
-                    self._count_dropped(left, "exit", f"the process exited before the store took them "
-                                              f"(waited {self.settings.exit_timeout:g}s)")
+                    why = "the store could not be reached" if not self._healthy else "the store was still writing"
+                    self._count_dropped(left, "exit", f"the process exited before they were stored: {why} "
+                                                      f"(waited {self.settings.exit_timeout:g}s)")
                 self._maybe_warn("exit", "at exit: the count since the last warning", force=True)
         except Exception:
             _logger.debug("autolog: the exit flush failed", exc_info=True)

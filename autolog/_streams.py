@@ -131,21 +131,17 @@ class _ResponseCloseHook(wrapt.ObjectProxy):
             self._self_state.closed()
 
 
-class _StreamProxyBase(wrapt.ObjectProxy):
-    def __init__(self, stream: Any, call) -> None:
-        super().__init__(stream)
+class _ItemsProxy(wrapt.ObjectProxy):
+    """What every watched stream shares: its state, and the finalizer that ends the span of a
+    stream dropped unclosed."""
+
+    def __init__(self, items: Any, call) -> None:
+        super().__init__(items)
         self._self_state = state = StreamState(call)
-        self._self_response = None
         _watch(self, state)
 
-    @property
-    def response(self):
-        if self._self_response is None:
-            self._self_response = _ResponseCloseHook(self.__wrapped__.response, self._self_state)
-        return self._self_response
 
-
-class StreamProxy(_StreamProxyBase):
+class _SyncItems(_ItemsProxy):
     def __iter__(self):
         return self
 
@@ -163,16 +159,6 @@ class StreamProxy(_StreamProxyBase):
             if not state.add(item):
                 return item
 
-    def __enter__(self):
-        self.__wrapped__.__enter__()
-        return self
-
-    def __exit__(self, *exc_info):
-        try:
-            return self.__wrapped__.__exit__(*exc_info)
-        finally:
-            self._self_state.closed()
-
     def close(self):
         try:
             return self.__wrapped__.close()
@@ -180,7 +166,7 @@ class StreamProxy(_StreamProxyBase):
             self._self_state.closed()
 
 
-class AsyncStreamProxy(_StreamProxyBase):
+class _AsyncItems(_ItemsProxy):
     def __aiter__(self):
         return self
 
@@ -198,6 +184,33 @@ class AsyncStreamProxy(_StreamProxyBase):
             if not state.add(item):
                 return item
 
+
+class _SdkResponse:
+    """An SDK stream's HTTP response, as its helpers see it (see _ResponseCloseHook)."""
+
+    @property
+    def response(self):
+        hook = getattr(self, "_self_response", None)
+        if hook is None:
+            hook = self._self_response = _ResponseCloseHook(self.__wrapped__.response, self._self_state)
+        return hook
+
+
+class StreamProxy(_SdkResponse, _SyncItems):
+    """An SDK's Stream (openai.Stream, anthropic.Stream): ``isinstance`` still holds."""
+
+    def __enter__(self):
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            self._self_state.closed()
+
+
+class AsyncStreamProxy(_SdkResponse, _AsyncItems):
     async def __aenter__(self):
         await self.__wrapped__.__aenter__()
         return self
@@ -211,6 +224,19 @@ class AsyncStreamProxy(_StreamProxyBase):
     async def close(self):
         try:
             return await self.__wrapped__.close()
+        finally:
+            self._self_state.closed()
+
+
+class GeneratorProxy(_SyncItems):
+    """A plain generator an SDK returns for a stream (google-genai): ``close()``, leaving a
+    ``for`` loop and dropping it, and garbage collection end the span as for an SDK stream."""
+
+
+class AsyncGeneratorProxy(_AsyncItems):
+    async def aclose(self):
+        try:
+            return await self.__wrapped__.aclose()
         finally:
             self._self_state.closed()
 
