@@ -210,6 +210,8 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any]) -> 
         inputs = None
         if capture:
             given = call_inputs(kwargs)
+            if kind.inputs is not None:
+                given = kind.inputs(given)
             inputs = recorded(options, _attachments.describe_files(given) if kind.takes_files else given, "inputs")
         metadata, tags = _trace_context(options)
         span = _spans.start(_span_name(instance, method, kwargs), kind.span_type, inputs, attributes, metadata, tags)

@@ -67,6 +67,8 @@ class Kind:
     response_preview: Callable[[Any], str | None] | None = None
     # extra(response) -> more span attributes read from the response
     extra: Callable[[Any], Mapping[str, Any]] | None = None
+    # inputs(kwargs) -> what the span records of the request, where the SDK's objects need converting
+    inputs: Callable[[Mapping[str, Any]], Any] | None = None
     takes_files: bool = False  # files in the request are recorded as name, media type and size
     # change_request(kwargs, provider_name, stream_usage option) -> RequestChange or None
     change_request: Callable[[Mapping[str, Any], str, bool | None], RequestChange | None] | None = None

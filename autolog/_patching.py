@@ -71,7 +71,7 @@ def unpatch(module_prefix: str | None = None) -> None:
     """Puts back the SDK's own methods, all of them or those of one provider's SDK."""
     with _lock:
         for key in list(_patched):
-            if module_prefix is None or key[0].split(".", 1)[0] == module_prefix:
+            if module_prefix is None or key[0] == module_prefix or key[0].startswith(module_prefix + "."):
                 owner, original = _patched.pop(key)
                 setattr(owner, key[2], original)
 

@@ -14,8 +14,10 @@ from ._spans import remember_failed_imports
 
 
 class ProviderPatches:
-    def __init__(self, name: str, targets: list[Target], kinds: Callable[[], dict[str, Kind]]) -> None:
-        self.name = name  # also the SDK's import name
+    def __init__(self, name: str, targets: list[Target], kinds: Callable[[], dict[str, Kind]],
+                 sdk: str | None = None) -> None:
+        self.name = name  # the provider's name, which its options are kept under
+        self.sdk = sdk or name  # the SDK's import name
         self.targets = targets
         self.kinds = kinds  # reads the SDK's classes, so it runs once the SDK is imported
 
@@ -26,10 +28,10 @@ class ProviderPatches:
         if settings.disable:
             self.revert()
         else:
-            when_imported(self.name, self.name, self._patch)
+            when_imported(self.sdk, self.name, self._patch)
 
     def revert(self) -> None:
-        withdraw(self.name, self.name)
+        withdraw(self.name, self.sdk)
 
     def _patch(self) -> None:
         remember_failed_imports()

@@ -1,0 +1,92 @@
+"""Span attributes read from google-genai requests and responses: token usage, tools, provider."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from mlflow.tracing.constant import TokenUsageKey
+
+from .._kinds import field
+from ._accumulator import dump
+
+REASONING_TOKENS = "reasoning_tokens"
+
+
+def usage(response: Any) -> dict[str, int] | None:
+    """MLflow's convention: input = prompt tokens, output = candidate tokens, total as the API
+    counts it (thought and tool-use prompt tokens included); cached content tokens as cache
+    reads and thought tokens under a key of their own."""
+    meta = field(response, "usage_metadata")
+    if meta is None:
+        return None
+    prompt, candidates = field(meta, "prompt_token_count"), field(meta, "candidates_token_count")
+    total = field(meta, "total_token_count")
+    if prompt is None and candidates is None and total is None:
+        return None
+    out = {
+        TokenUsageKey.INPUT_TOKENS: prompt or 0,
+        TokenUsageKey.OUTPUT_TOKENS: candidates or 0,
+        TokenUsageKey.TOTAL_TOKENS: total if total is not None else (prompt or 0) + (candidates or 0),
+    }
+    if (cached := field(meta, "cached_content_token_count")) is not None:
+        out[TokenUsageKey.CACHE_READ_INPUT_TOKENS] = cached
+    if (thoughts := field(meta, "thoughts_token_count")) is not None:
+        out[REASONING_TOKENS] = thoughts
+    return out
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """The request's google-genai objects as JSON-ready data (bytes as base64, as the API sends
+    them), so that inline images and documents can become MLflow attachments."""
+    if depth > 20:
+        return value
+    if hasattr(value, "model_dump"):
+        return dump(value)
+    if isinstance(value, Mapping):
+        return {k: plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, depth + 1) for v in value]
+    if callable(value) and hasattr(value, "__name__"):  # a Python function given as a tool
+        return {"function": value.__name__}
+    return value
+
+
+def output(response: Any) -> Any:
+    return dump(response) if hasattr(response, "model_dump") else response
+
+
+def _declarations(tool: Any):
+    if callable(tool) and not hasattr(tool, "model_dump"):
+        yield {"name": getattr(tool, "__name__", "function"), "description": (tool.__doc__ or "").strip() or None}
+        return
+    for declaration in field(tool, "function_declarations") or ():
+        yield {"name": field(declaration, "name"), "description": field(declaration, "description"),
+               "parameters": dump(field(declaration, "parameters")) or field(declaration, "parameters_json_schema")}
+    for builtin in ("google_search", "code_execution", "url_context", "google_search_retrieval", "retrieval",
+                    "file_search", "google_maps", "computer_use"):
+        if field(tool, builtin) is not None:
+            yield {"name": builtin}
+
+
+def chat_tools(kwargs: Mapping[str, Any]) -> list[dict] | None:
+    tools = field(kwargs.get("config"), "tools")
+    if not tools:
+        return None
+    found = []
+    for tool in tools:
+        for spec in _declarations(tool):
+            found.append({"type": "function", "function": {k: v for k, v in spec.items() if v is not None}})
+    return found or None
+
+
+def provider_name(resource: Any) -> str:
+    client = getattr(resource, "_api_client", None)
+    return "vertex_ai" if getattr(client, "vertexai", False) else "gemini"
+
+
+def embedding_usage(response: Any) -> dict[str, int] | None:
+    meta = field(response, "usage_metadata")
+    prompt = field(meta, "prompt_token_count") if meta is not None else None
+    if prompt is None:
+        return None
+    total = field(meta, "total_token_count")
+    return {TokenUsageKey.INPUT_TOKENS: prompt, TokenUsageKey.TOTAL_TOKENS: total if total is not None else prompt}
