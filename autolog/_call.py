@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey
 
 from . import _attachments, _previews, _raw_responses, _spans, _streams
-from ._config import CONTEXT, IN_CALL, STATE, Options, tracing_active
+from ._config import CONTEXT, IN_CALL, STATE, Options, child_tracing_active, tracing_active
 from ._kinds import Kind, field
 
 _logger = logging.getLogger("autolog")
@@ -84,7 +84,7 @@ def _trace_context(options: Options) -> tuple[dict[str, str] | None, dict[str, s
 class Call:
     """The span of one SDK call; ends exactly once."""
 
-    __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide")
+    __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide", "nests")
 
     def __init__(self, span, kind: Kind, options: Options, request_preview: str | None,
                  send_kwargs: Mapping[str, Any], hide=None) -> None:
@@ -96,6 +96,7 @@ class Call:
         self.request_preview = request_preview
         self.send_kwargs = send_kwargs  # what the SDK method is called with
         self.hide = hide  # stream items the caller must not see (see RequestChange)
+        self.nests = False  # child targets are traced under this call (see Kind.nests)
 
     def _response_attributes(self, response: Any) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
@@ -189,9 +190,12 @@ def _request_preview(kind: Kind, inputs: Any) -> str | None:
         return None
 
 
-def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any]) -> Call | None:
+def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], args: tuple = ()) -> Call | None:
     """Starts the span of a call; None (no span) if anything goes wrong."""
     try:
+        sent = kwargs
+        if kind.bind is not None:
+            kwargs = kind.bind(args, kwargs)
         provider = kind.provider
         provider_name = provider.name_of(instance)
         attributes: dict[str, Any] = {SpanAttributeKey.MODEL_PROVIDER: provider_name}
@@ -204,7 +208,7 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any]) -> 
         capture = options.capture_content
         if capture and kind.tools is not None and (tools := kind.tools(kwargs)):
             attributes[SpanAttributeKey.CHAT_TOOLS] = tools
-        change = kind.change_request(kwargs, provider_name, options.stream_usage) if kind.change_request else None
+        change = kind.change_request(sent, provider_name, options.stream_usage) if kind.change_request else None
         if change is not None:
             attributes.update(change.attributes)
         inputs = None
@@ -214,37 +218,51 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any]) -> 
                 given = kind.inputs(given)
             inputs = recorded(options, _attachments.describe_files(given) if kind.takes_files else given, "inputs")
         metadata, tags = _trace_context(options)
-        span = _spans.start(_span_name(instance, method, kwargs), kind.span_type, inputs, attributes, metadata, tags)
+        nests = kind.user_code or (kind.nests is not None and kind.nests(kwargs))
+        name = kind.span_name(kwargs) if kind.span_name is not None else _span_name(instance, method, kwargs)
+        span = _spans.start(name, kind.span_type, inputs, attributes, metadata, tags, current=nests)
         if span is None:
             return None
         if change is None:
-            return Call(span, kind, options, _request_preview(kind, inputs), kwargs)
-        return Call(span, kind, options, _request_preview(kind, inputs), change.kwargs, change.hide)
+            call = Call(span, kind, options, _request_preview(kind, inputs), sent)
+        else:
+            call = Call(span, kind, options, _request_preview(kind, inputs), change.kwargs, change.hide)
+        call.nests = nests and not kind.user_code
+        return call
     except Exception:
         _logger.debug("autolog: could not start the span of %s", method, exc_info=True)
         return None
 
 
-def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool):
+def _running(call: Call):
+    """What IN_CALL holds while the call runs: the call itself, or nothing inside the user's own
+    code, where every call is traced again."""
+    return None if call.kind.user_code else call
+
+
+def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, child: bool = False):
     """The wrapt wrapper for one patched method.
 
     ``is_async``: the method is a coroutine function; the span starts when it is awaited.
-    ``deferred``: the method returns a stream manager that sends the request when entered."""
+    ``deferred``: the method returns a stream manager that sends the request when entered.
+    ``child``: traced only inside a call whose span takes children (see Kind.nests)."""
 
     provider = kind.provider.name
+    active = functools.partial(child_tracing_active if child else tracing_active, provider)
 
     if is_async:
 
         def async_wrapper(wrapped, instance, args, kwargs):
             pending = wrapped(*args, **kwargs)  # a bad argument raises here, where the SDK raises it
-            if not tracing_active(provider):
+            if not active():
                 return pending
-            return _traced_await(kind, method, instance, kwargs, pending, functools.partial(wrapped, *args))
+            return _traced_await(kind, method, instance, args, kwargs, pending, functools.partial(wrapped, *args),
+                                 active)
 
         return async_wrapper
 
     def wrapper(wrapped, instance, args, kwargs):
-        if not tracing_active(provider):
+        if not active():
             return wrapped(*args, **kwargs)
         if deferred:
             manager = wrapped(*args, **kwargs)
@@ -253,10 +271,10 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool):
             except Exception:
                 _logger.debug("autolog: could not watch a stream manager", exc_info=True)
                 return manager
-        call = begin(kind, method, instance, kwargs)
+        call = begin(kind, method, instance, kwargs, args)
         if call is None:
             return wrapped(*args, **kwargs)
-        token = IN_CALL.set(True)
+        token = IN_CALL.set(_running(call))
         try:
             result = wrapped(*args, **call.send_kwargs)
         except BaseException as error:
@@ -269,18 +287,19 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool):
     return wrapper
 
 
-async def _traced_await(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], pending, resend):
+async def _traced_await(kind: Kind, method: str, instance: Any, args: tuple, kwargs: Mapping[str, Any], pending,
+                        resend, active):
     """The span starts when the call is awaited; ``resend(**kwargs)`` makes the call again with
     the request the package changed (the first coroutine, never started, is closed)."""
-    if not tracing_active(kind.provider.name):
+    if not active():
         return await pending
-    call = begin(kind, method, instance, kwargs)
+    call = begin(kind, method, instance, kwargs, args)
     if call is None:
         return await pending
     if call.send_kwargs is not kwargs:
         pending.close()
         pending = resend(**call.send_kwargs)
-    token = IN_CALL.set(True)
+    token = IN_CALL.set(_running(call))
     try:
         result = await pending
     except BaseException as error:

@@ -84,8 +84,9 @@ STATE = _State()
 # True inside ``with autolog.suspended()`` for the current thread or task only.
 SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("autolog_suspended", default=False)
 
-# Set while a traced SDK call runs, so an SDK method that calls another patched one makes one span.
-IN_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("autolog_in_call", default=False)
+# The traced SDK call running now, so that an SDK method that calls another patched one makes
+# one span (or, under a call that nests, a child span: see Kind.nests).
+IN_CALL: contextvars.ContextVar[Any] = contextvars.ContextVar("autolog_in_call", default=None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +116,18 @@ def tracing_active(provider: str) -> bool:
         STATE.enabled
         and not SUSPENDED.get()
         and not IN_CALL.get()
+        and STATE.by_provider.get(provider, DEFAULT_OPTIONS).log_traces
+    )
+
+
+def child_tracing_active(provider: str) -> bool:
+    """The gate of a child target: traced only under a running call whose span takes children."""
+    parent = IN_CALL.get()
+    return (
+        parent is not None
+        and getattr(parent, "nests", False)
+        and STATE.enabled
+        and not SUSPENDED.get()
         and STATE.by_provider.get(provider, DEFAULT_OPTIONS).log_traces
     )
 

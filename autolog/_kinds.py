@@ -67,6 +67,16 @@ class Kind:
     response_preview: Callable[[Any], str | None] | None = None
     # extra(response) -> more span attributes read from the response
     extra: Callable[[Any], Mapping[str, Any]] | None = None
+    # nests(kwargs) -> True when the call runs other calls the package traces as its children (the
+    # SDK's own model requests, the user's functions): its span is then MLflow's current span
+    nests: Callable[[Mapping[str, Any]], bool] | None = None
+    # the call runs the user's own code (a function the SDK calls): its span is current, and every
+    # call made inside is traced, as under @mlflow.trace
+    user_code: bool = False
+    # bind(args, kwargs) -> the mapping the span is made from, for a method called positionally
+    bind: Callable[[tuple, Mapping[str, Any]], Mapping[str, Any]] | None = None
+    # span_name(call mapping) -> the span's name, where the class and method would not say it
+    span_name: Callable[[Mapping[str, Any]], str] | None = None
     # inputs(kwargs) -> what the span records of the request, where the SDK's objects need converting
     inputs: Callable[[Mapping[str, Any]], Any] | None = None
     takes_files: bool = False  # files in the request are recorded as name, media type and size

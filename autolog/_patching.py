@@ -16,14 +16,18 @@ _logger = logging.getLogger("autolog")
 
 @dataclasses.dataclass(frozen=True)
 class Target:
-    """One SDK method to patch: ``module.cls.method`` is a call of kind ``kind``."""
+    """One SDK method to patch: ``module.cls.method`` (``module.method`` where ``cls`` is None)
+    is a call of kind ``kind``."""
 
     module: str
-    cls: str
+    cls: str | None
     method: str
     kind: str
     # the method returns a stream manager that sends its request only when entered
     deferred: bool = False
+    # traced only inside a call whose kind nests (the SDK's own requests and the user's functions
+    # run by one SDK call): a child span of that call's span
+    child: bool = False
 
 
 # (module, class, method) -> (class object, the original attribute as found in the class __dict__)
@@ -44,7 +48,7 @@ def patch_targets(targets: list[Target], make_wrapper: Callable[[Target, bool], 
                 continue
             try:
                 module = importlib.import_module(target.module)
-                owner = getattr(module, target.cls)
+                owner = module if target.cls is None else getattr(module, target.cls)
                 original = owner.__dict__[target.method]
             except (ImportError, AttributeError, KeyError):
                 _logger.debug("autolog: %s.%s.%s is not in this SDK version", *key)

@@ -40,6 +40,6 @@ class ProviderPatches:
         patch_targets(
             self.targets,
             lambda target, is_async: make_wrapper(
-                kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred
+                kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred, child=target.child
             ),
         )

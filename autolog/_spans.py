@@ -41,11 +41,32 @@ def remember_failed_imports() -> None:
 class MlflowSpan:
     """An MLflow live span, exported by MLflow with the rest of its trace."""
 
-    __slots__ = ("span", "root")
+    __slots__ = ("span", "root", "token")
 
     def __init__(self, span, root: bool) -> None:
         self.span = span
         self.root = root
+        self.token = None  # set while the span is MLflow's current span
+
+    def make_current(self) -> None:
+        """Spans started while the call runs (the SDK's requests, the user's functions and their
+        own @mlflow.trace spans) become its children."""
+        try:
+            from mlflow.tracing.provider import set_span_in_context
+
+            self.token = set_span_in_context(self.span)
+        except Exception:
+            _logger.debug("autolog: could not make the span current", exc_info=True)
+
+    def _release(self) -> None:
+        token, self.token = self.token, None
+        if token is not None:
+            try:
+                from mlflow.tracing.provider import detach_span_from_context
+
+                detach_span_from_context(token)
+            except Exception:
+                _logger.debug("autolog: could not release the current span", exc_info=True)
 
     def set_previews(self, request: str | None, response: str | None) -> None:
         """Only for a trace the package started: a trace it joins keeps the previews MLflow and
@@ -63,10 +84,12 @@ class MlflowSpan:
             _logger.debug("autolog: could not set the trace's previews", exc_info=True)
 
     def end_ok(self, outputs: Any = None, attributes: Mapping[str, Any] | None = None, end_ns: int | None = None) -> None:
+        self._release()
         self.span.end(outputs=_attachments.for_mlflow_span(outputs), attributes=dict(attributes) if attributes else None, status="OK",
                       end_time_ns=end_ns)
 
     def end_error(self, error: BaseException, outputs: Any = None, attributes: Mapping[str, Any] | None = None) -> None:
+        self._release()
         span = self.span
         try:
             span.add_event(SpanEvent.from_exception(error))
@@ -109,31 +132,42 @@ def start(
     attributes: Mapping[str, Any],
     metadata: Mapping[str, str] | None = None,
     tags: Mapping[str, str] | None = None,
+    current: bool = False,
 ):
-    """Starts the span of a call; None if tracing is off or the span could not be started."""
+    """Starts the span of a call; None if tracing is off or the span could not be started.
+
+    ``current``: the call runs other traced code, so its span is an MLflow span made current
+    while it runs (a recorded span cannot be a parent)."""
     try:
-        if _experiments.has_open_trace():
-            return _start_mlflow_span(name, span_type, inputs, attributes, None, None, None, root=False)
-        if not _destination.tracing_enabled():
-            return None
-        configured_metadata, configured_tags = _compat.configured_trace_context()
-        metadata = {**configured_metadata, **(metadata or {})}
-        tags = {**configured_tags, **(tags or {})}
-        try:
-            run = _experiments.active_run()
-            experiment_id = _experiments.experiment_for_new_trace(run)
-        except Exception:  # MLflow internals moved: MLflow resolves the experiment itself
-            _logger.debug("autolog: experiment lookup failed", exc_info=True)
-            run = experiment_id = None
-        uri = _destination.own_export_uri()
-        if uri is None or experiment_id is None:
-            if isinstance(experiment_id, _experiments.PendingLookup):
-                experiment_id = None  # MLflow looks it up itself, as it always does
-            return _start_mlflow_span(name, span_type, inputs, attributes, metadata, tags, experiment_id, root=True)
-        return RecordedSpan(
-            name, span_type, inputs, attributes, tracking_uri=uri, experiment_id=experiment_id,
-            run_id=run.info.run_id if run is not None else None, metadata=metadata, tags=tags,
-        )
+        span = _start(name, span_type, inputs, attributes, metadata, tags, current)
+        if current and isinstance(span, MlflowSpan):
+            span.make_current()
+        return span
     except Exception:
         _logger.debug("autolog: could not start a span", exc_info=True)
         return None
+
+
+def _start(name, span_type, inputs, attributes, metadata, tags, current):
+    if _experiments.has_open_trace():
+        return _start_mlflow_span(name, span_type, inputs, attributes, None, None, None, root=False)
+    if not _destination.tracing_enabled():
+        return None
+    configured_metadata, configured_tags = _compat.configured_trace_context()
+    metadata = {**configured_metadata, **(metadata or {})}
+    tags = {**configured_tags, **(tags or {})}
+    try:
+        run = _experiments.active_run()
+        experiment_id = _experiments.experiment_for_new_trace(run)
+    except Exception:  # MLflow internals moved: MLflow resolves the experiment itself
+        _logger.debug("autolog: experiment lookup failed", exc_info=True)
+        run = experiment_id = None
+    uri = None if current else _destination.own_export_uri()
+    if uri is None or experiment_id is None:
+        if isinstance(experiment_id, _experiments.PendingLookup):
+            experiment_id = None  # MLflow looks it up itself, as it always does
+        return _start_mlflow_span(name, span_type, inputs, attributes, metadata, tags, experiment_id, root=True)
+    return RecordedSpan(
+        name, span_type, inputs, attributes, tracking_uri=uri, experiment_id=experiment_id,
+        run_id=run.info.run_id if run is not None else None, metadata=metadata, tags=tags,
+    )

@@ -227,6 +227,21 @@ class AsyncStreamProxy(_SdkResponse, _AsyncItems):
         finally:
             self._self_state.closed()
 
+    @property
+    def aclose(self):
+        """openai's AsyncStream has aclose() too; where the SDK's stream has none, neither has the
+        proxy (the AttributeError makes hasattr() answer as for the SDK's own object)."""
+        wrapped_aclose = self.__wrapped__.aclose
+        state = self._self_state
+
+        async def aclose():
+            try:
+                return await wrapped_aclose()
+            finally:
+                state.closed()
+
+        return aclose
+
 
 class GeneratorProxy(_SyncItems):
     """A plain generator an SDK returns for a stream (google-genai): ``close()``, leaving a

@@ -383,13 +383,83 @@ def media_cassettes() -> dict[str, list[dict]]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Google Gemini (google-genai): the Gemini API and Vertex AI answer in the same shape
+
+GEMINI = "https://generativelanguage.googleapis.com/v1beta/models"
+VERTEX = "https://aiplatform.googleapis.com/v1beta1/publishers/google/models"
+GEMINI_MODEL = "gemini-2.5-flash"
+
+
+def gemini_usage(prompt, candidates, thoughts=None, cached=None):
+    usage = {"promptTokenCount": prompt, "candidatesTokenCount": candidates,
+             "totalTokenCount": prompt + candidates + (thoughts or 0),
+             "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}]}
+    if thoughts is not None:
+        usage["thoughtsTokenCount"] = thoughts
+    if cached is not None:
+        usage["cachedContentTokenCount"] = cached
+    return usage
+
+
+def gemini_response(parts, *, usage=None, finish="STOP", **extra):
+    candidate = {"content": {"role": "model", "parts": parts}, "index": 0, **extra}
+    if finish:
+        candidate["finishReason"] = finish
+    out = {"candidates": [candidate], "modelVersion": GEMINI_MODEL, "responseId": "gem-AL1"}
+    if usage is not None:
+        out["usageMetadata"] = usage
+    return out
+
+
+def gemini_sse(chunks: list[dict]) -> str:
+    return "".join(f"data: {json.dumps(c)}\r\n\r\n" for c in chunks)
+
+
+def gemini_cassettes() -> dict[str, list[dict]]:
+    answer = "The capital of France is Paris."
+    weather_call = {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}, "thoughtSignature": "c2lnMQ=="}
+    stream = [
+        gemini_response([{"text": "Let me think about France.", "thought": True}], finish=None),
+        gemini_response([{"text": "", "thought": True, "thoughtSignature": "c2lnMA=="}], finish=None),
+        gemini_response([{"text": "The capital"}], finish=None),
+        gemini_response([{"text": " of France is Paris."}], usage=gemini_usage(9, 7, thoughts=11, cached=4),
+                        citationMetadata={"citationSources": [{"startIndex": 0, "endIndex": 10, "uri": "https://fr.example"}]}),
+    ]
+    c = {
+        "generate": [interaction(f"{GEMINI}/{GEMINI_MODEL}:generateContent", {}, 200,
+                                 gemini_response([{"text": answer}], usage=gemini_usage(9, 7, thoughts=20, cached=4)))],
+        "generate_stream": [interaction(f"{GEMINI}/{GEMINI_MODEL}:streamGenerateContent?alt=sse", {}, 200,
+                                        gemini_sse(stream), sse=True)],
+        "generate_tools": [interaction(f"{GEMINI}/{GEMINI_MODEL}:generateContent", {}, 200,
+                                       gemini_response([weather_call], usage=gemini_usage(20, 5)))],
+        "afc": [
+            interaction(f"{GEMINI}/{GEMINI_MODEL}:generateContent", {}, 200,
+                        gemini_response([weather_call], usage=gemini_usage(20, 5))),
+            interaction(f"{GEMINI}/{GEMINI_MODEL}:generateContent", {}, 200,
+                        gemini_response([{"text": "It is sunny in Paris."}], usage=gemini_usage(40, 6))),
+        ],
+        "embed": [interaction(f"{GEMINI}/gemini-embedding-001:batchEmbedContents", {}, 200,
+                              {"embeddings": [{"values": [0.1, 0.2, 0.3]}, {"values": [0.4, 0.5, 0.6]}]})],
+        "error_429": [interaction(f"{GEMINI}/{GEMINI_MODEL}:generateContent", {}, 429, {"error": {
+            "code": 429, "message": "Resource has been exhausted (e.g. check quota).", "status": "RESOURCE_EXHAUSTED"}})],
+        "vertex_generate": [interaction(f"{VERTEX}/{GEMINI_MODEL}:generateContent", {}, 200,
+                                        gemini_response([{"text": answer}], usage=gemini_usage(9, 7)))],
+    }
+    for interactions in c.values():
+        for item in interactions:
+            if "alt=sse" in item["request"]["uri"]:
+                item["response"]["headers"]["content-type"] = ["text/event-stream"]
+    return c
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def demo_cassette() -> list[dict]:
     """The demo's session, in the order ``python -m autolog demo`` makes its calls."""
-    o, a = openai_cassettes(), anthropic_cassettes()
+    o, a, g = openai_cassettes(), anthropic_cassettes(), gemini_cassettes()
     return (o["chat"] + o["chat_stream"] + o["chat_tools"] + o["embeddings"] + a["messages"]
-            + a["messages_stream"] + o["chat_error_429"])
+            + a["messages_stream"] + g["generate_stream"] + o["chat_error_429"])
 
 
 def readme_cassette() -> list[dict]:
@@ -408,6 +478,8 @@ def main() -> None:
         write(ROOT / "cassettes" / "openai" / f"{name}.yaml", interactions)
     for name, interactions in media_cassettes().items():
         write(ROOT / "cassettes" / "openai" / f"{name}.yaml", interactions)
+    for name, interactions in gemini_cassettes().items():
+        write(ROOT / "cassettes" / "gemini" / f"{name}.yaml", interactions)
     for name, interactions in anthropic_cassettes().items():
         write(ROOT / "cassettes" / "anthropic" / f"{name}.yaml", interactions)
     write(ROOT / "autolog" / "_demo" / "cassettes" / "session.yaml", demo_cassette())

@@ -128,6 +128,13 @@ class Mode:
         kwargs.setdefault("max_retries", 0)
         return (anthropic.AsyncAnthropic if self.is_async else anthropic.Anthropic)(**kwargs)
 
+    def gemini(self, cassette: str, *, vertex: bool = False):
+        """google-genai's models resource, answered from one of the project's Gemini cassettes."""
+        from autolog._demo import gemini_client
+
+        client = gemini_client(ROOT / "cassettes" / "gemini" / f"{cassette}.yaml", vertex=vertex)
+        return client.aio.models if self.is_async else client.models
+
     def wait(self, value):
         """The value of a call: awaited on the async side."""
         if inspect.isawaitable(value):
@@ -146,7 +153,10 @@ class Mode:
         return [next(it) for _ in range(n)]
 
     def close(self, stream) -> None:
-        self.wait(stream.close())
+        if inspect.isasyncgen(stream):  # google-genai streams are async generators
+            self.wait(stream.aclose())
+        else:
+            self.wait(stream.close())
 
     def enter(self, manager):
         return self.wait(manager.__aenter__()) if self.is_async else manager.__enter__()

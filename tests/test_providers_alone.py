@@ -16,7 +16,7 @@ import sys
 
 class Missing:
     def find_spec(self, name, path=None, target=None):
-        if name == {missing!r} or name.startswith({missing!r} + "."):
+        if any(name == hidden or name.startswith(hidden + ".") for hidden in {missing!r}):
             raise ImportError(f"No module named {{name!r}} (hidden for this test)")
 
 sys.meta_path.insert(0, Missing())
@@ -48,7 +48,14 @@ with cassettes.use_cassette("openai/chat.yaml"):
 """
 
 
+GEMINI_CALL = """
+from autolog._demo import gemini_client
+list(gemini_client().models.generate_content_stream(model="gemini-2.5-flash", contents="hi"))
+"""
+
+
 def run_without(missing, provider, call, tmp_path):
+    missing = (missing,) if isinstance(missing, str) else tuple(missing)
     script = WITHOUT.format(missing=missing, tmp=tmp_path, provider=provider, cassettes=ROOT / "cassettes", call=call)
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
 
@@ -61,6 +68,11 @@ def test_anthropic_without_openai(tmp_path):
 def test_openai_without_anthropic(tmp_path):
     done = run_without("anthropic", "openai", OPENAI_CALL, tmp_path)
     assert "TRACES 1 openai" in done.stdout, done.stderr[-2000:]
+
+
+def test_gemini_without_openai_and_anthropic(tmp_path):
+    done = run_without(("openai", "anthropic"), "gemini", GEMINI_CALL, tmp_path)
+    assert "TRACES 1 gemini" in done.stdout, done.stderr[-2000:]
 
 
 def test_client_made_before_autolog(experiment):

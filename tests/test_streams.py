@@ -110,3 +110,24 @@ def test_proxy_keeps_the_sdk_stream_surface(mode, provider):
         assert stream.response.status_code == 200
         assert stream.response.headers["x-request-id"] == "req_autolog_test"
         mode.drain(stream)
+
+
+def test_aclose_where_the_sdk_stream_has_it(experiment):
+    import asyncio
+
+    import anthropic
+    import openai
+
+    async def main():
+        with VCR.use_cassette("openai/chat_stream.yaml"):
+            stream = await openai.AsyncOpenAI(api_key="sk-test", max_retries=0).chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True)
+            await stream.aclose()
+        with VCR.use_cassette("anthropic/messages_stream.yaml"):
+            events = await anthropic.AsyncAnthropic(api_key="sk-ant-test", max_retries=0).messages.create(
+                model="claude-sonnet-4-5", max_tokens=10, messages=[{"role": "user", "content": "hi"}], stream=True)
+            assert hasattr(events, "aclose") is hasattr(events.__wrapped__, "aclose")
+            await events.close()
+
+    asyncio.run(main())
+    assert [t.data.spans[0].attributes["autolog.stream.end"] for t in traces(experiment)] == ["closed", "closed"]

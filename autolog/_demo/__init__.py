@@ -12,11 +12,32 @@ EXPERIMENT = "autolog-demo"
 
 
 def http_library(sdk: str):
-    """The HTTP library an SDK sends through: httpx2 (openai >= 3, anthropic >= 1), else httpx."""
+    """The HTTP library an SDK sends through: httpx2 (openai >= 3, anthropic >= 1, google-genai
+    where httpx2 is installed), else httpx."""
     import importlib
 
+    if sdk == "google.genai":
+        base = importlib.import_module("google.genai._api_client")
+        return getattr(base, "httpx2", None) or base.httpx
     base = importlib.import_module(f"{sdk}._base_client")
     return getattr(base, "httpx2", None) or base.httpx
+
+
+def gemini_client(path: Path = CASSETTE, *, vertex: bool = False):
+    """A google-genai client answered from a recording (sync and async alike)."""
+    from google import genai
+    from google.genai import types
+
+    http = http_library("google.genai")
+    options = types.HttpOptions(httpx_client=http.Client(transport=recorded_transport(http, path)),
+                                httpx_async_client=http.AsyncClient(transport=recorded_transport(http, path)))
+    return genai.Client(vertexai=vertex, api_key="demo-key", http_options=options)
+
+
+def _endpoint(path: str) -> str:
+    """The path a recording is matched on; for Google's, what follows ``/models/`` (the API
+    version and the Vertex AI prefix differ between SDK releases and clients)."""
+    return path.rsplit("/models/", 1)[-1] if "/models/" in path else path
 
 
 def recorded_transport(http, path: Path = CASSETTE):
@@ -26,11 +47,11 @@ def recorded_transport(http, path: Path = CASSETTE):
     queues: dict[tuple[str, str], list] = {}
     for item in yaml.safe_load(path.read_text())["interactions"]:
         request, response = item["request"], item["response"]
-        key = (request["method"], http.URL(request["uri"]).path)
+        key = (request["method"], _endpoint(http.URL(request["uri"]).path))
         queues.setdefault(key, []).append(response)
 
     def answer(request):
-        pending = queues.get((request.method, request.url.path))
+        pending = queues.get((request.method, _endpoint(request.url.path)))
         if not pending:
             return http.Response(404, json={"error": {"message": f"no recording for {request.url.path}"}})
         response = pending.pop(0)
@@ -78,6 +99,14 @@ def run_session(say: Callable[[str], None] = print) -> None:
         say(f"anthropic stream     -> {''.join(helper.text_stream)}")
 
     try:
+        gemini = gemini_client()
+    except ImportError:  # google-genai is an optional extra
+        say("gemini stream        -> (google-genai is not installed: pip install 'llm-autolog[gemini]')")
+    else:
+        chunks = gemini.models.generate_content_stream(model="gemini-2.5-flash", contents=question[0]["content"])
+        say(f"gemini stream        -> {''.join(c.text or '' for c in chunks)}")
+
+    try:
         oai.chat.completions.create(model="gpt-4o-mini", messages=question)
     except openai.RateLimitError as error:
         say(f"openai failing call  -> {type(error).__name__} (recorded as an ERROR span)")
@@ -101,7 +130,7 @@ def main(tracking_uri: str | None = None) -> int:
     print(f"Tracing into {uri} (experiment {EXPERIMENT!r}); the answers come from recordings.\n")
     run_session()
     mlflow.flush_trace_async_logging()
-    rows = [trace_row(t) for t in read_traces(uri, EXPERIMENT, 7)]
+    rows = [trace_row(t) for t in read_traces(uri, EXPERIMENT, 8)]
     print(f"\nRead back from the store, newest first:\n{format_table(rows)}")
     print("\nSee them in the MLflow UI: pip install mlflow && mlflow ui --backend-store-uri " + uri)
     return 0

@@ -3,6 +3,7 @@ and what kind of call each is. ``client.chats`` sessions go through ``models.gen
 (``_stream``), so each message is one span."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from mlflow.entities import SpanType
@@ -15,12 +16,20 @@ from . import _previews as previews
 from ._accumulator import ResponseAccumulator
 
 _MODELS = "google.genai.models"
+_EXTRA = "google.genai._extra_utils"
 
+# With automatic function calling, one generate_content() sends several requests and runs the
+# user's functions: each is a child span of the call's span (child targets trace nothing elsewhere).
 TARGETS = [
     Target(_MODELS, cls, method, kind)
     for cls in ("Models", "AsyncModels")
-    for method, kind in (("generate_content", "generate"), ("generate_content_stream", "generate"),
+    for method, kind in (("generate_content", "generate"), ("generate_content_stream", "generate_stream"),
                          ("embed_content", "embed"))
+] + [
+    Target(_MODELS, cls, "_generate_content", "request", child=True) for cls in ("Models", "AsyncModels")
+] + [
+    Target(_EXTRA, None, function, "function", child=True)
+    for function in ("invoke_function_from_dict_args", "invoke_function_from_dict_args_async")
 ]
 
 
@@ -34,10 +43,17 @@ def _kinds() -> dict[str, Kind]:
         open_response_types=(),
         resolve_name=attrs.provider_name,
     )
+    generate = Kind("generate", SpanType.CHAT_MODEL, provider, attrs.usage, ResponseAccumulator,
+                    attrs.chat_tools, output=attrs.output, inputs=attrs.plain, nests=attrs.runs_functions,
+                    request_preview=previews.request, response_preview=previews.response)
     return {
-        "generate": Kind("generate", SpanType.CHAT_MODEL, provider, attrs.usage, ResponseAccumulator,
-                         attrs.chat_tools, output=attrs.output, inputs=attrs.plain,
-                         request_preview=previews.request, response_preview=previews.response),
+        "generate": generate,
+        # a stream's span ends after the call has returned: it cannot be the current span
+        "generate_stream": dataclasses.replace(generate, name="generate_stream", nests=None),
+        "request": dataclasses.replace(generate, name="request", nests=None),
+        "function": Kind("function", SpanType.TOOL, provider, attrs.no_usage, chat=False, user_code=True,
+                         bind=attrs.function_call, span_name=lambda call: call["function"],
+                         inputs=lambda call: call["args"]),
         "embed": Kind("embed", SpanType.EMBEDDING, provider, attrs.embedding_usage, chat=False, output=attrs.output,
                       inputs=attrs.plain, request_preview=previews.embed_request,
                       response_preview=previews.embed_response),

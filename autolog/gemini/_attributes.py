@@ -1,6 +1,7 @@
 """Span attributes read from google-genai requests and responses: token usage, tools, provider."""
 from __future__ import annotations
 
+import base64
 from typing import Any, Mapping
 
 from mlflow.tracing.constant import TokenUsageKey
@@ -40,7 +41,12 @@ def plain(value: Any, depth: int = 0) -> Any:
     if depth > 20:
         return value
     if hasattr(value, "model_dump"):
-        return dump(value)
+        try:
+            return dump(value)
+        except Exception:  # a config holding Python functions as tools
+            return plain(value.model_dump(exclude_none=True), depth + 1)
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode()
     if isinstance(value, Mapping):
         return {k: plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -90,3 +96,27 @@ def embedding_usage(response: Any) -> dict[str, int] | None:
         return None
     total = field(meta, "total_token_count")
     return {TokenUsageKey.INPUT_TOKENS: prompt, TokenUsageKey.TOTAL_TOKENS: total if total is not None else prompt}
+
+
+def runs_functions(kwargs: Mapping[str, Any]) -> bool:
+    """Automatic function calling: Python functions among the tools, and AFC not switched off.
+    The SDK then calls the model, runs the functions and calls again, all inside one call."""
+    config = kwargs.get("config")
+    tools = field(config, "tools") or ()
+    if not any(callable(t) and not hasattr(t, "model_dump") for t in tools):
+        return False
+    afc = field(config, "automatic_function_calling")
+    if afc is not None and (field(afc, "disable") or field(afc, "maximum_remote_calls") == 0):
+        return False
+    return True
+
+
+def function_call(args: tuple, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """invoke_function_from_dict_args(args, function_to_invoke), as the span sees it."""
+    given = args[0] if args else kwargs.get("args")
+    function = args[1] if len(args) > 1 else kwargs.get("function_to_invoke")
+    return {"function": getattr(function, "__name__", "function"), "args": dict(given or {})}
+
+
+def no_usage(response: Any) -> None:
+    return None
