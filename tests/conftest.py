@@ -117,6 +117,7 @@ class Mode:
         self.name = name
         self.is_async = name == "async"
         self.runner = asyncio.Runner() if self.is_async else None
+        self.clients = []
 
     def openai(self, **kwargs):
         kwargs.setdefault("api_key", "sk-test")
@@ -133,6 +134,7 @@ class Mode:
         from autolog._demo import gemini_client
 
         client = gemini_client(ROOT / "cassettes" / "gemini" / f"{cassette}.yaml", vertex=vertex)
+        self.clients.append(client)  # some google-genai releases close the HTTP client with the Client
         return client.aio.models if self.is_async else client.models
 
     def wait(self, value):

@@ -89,10 +89,14 @@ def test_a_stream_never_read_still_ends(experiment):
     assert (span.attributes["autolog.stream.end"], span.attributes["autolog.stream.items"]) == ("abandoned", 0)
 
 
+CLIENTS = []  # some google-genai releases close the HTTP client when the Client goes away
+
+
 def autolog_models(cassette="generate_stream"):
     from autolog._demo import gemini_client
 
-    return gemini_client(ROOT / "cassettes" / "gemini" / f"{cassette}.yaml").models
+    CLIENTS.append(gemini_client(ROOT / "cassettes" / "gemini" / f"{cassette}.yaml"))
+    return CLIENTS[-1].models
 
 
 def test_function_calls_and_tools(mode, experiment):
@@ -152,9 +156,11 @@ def test_without_automatic_function_calling_one_span(mode, experiment):
 def test_chat_session_one_span_per_message(experiment):
     from autolog._demo import gemini_client
 
-    chat = gemini_client(ROOT / "cassettes" / "gemini" / "generate.yaml").chats.create(model=MODEL)
+    CLIENTS.append(gemini_client(ROOT / "cassettes" / "gemini" / "generate.yaml"))
+    chat = CLIENTS[-1].chats.create(model=MODEL)
     assert chat.send_message(QUESTION).text == "The capital of France is Paris."
-    chat = gemini_client(ROOT / "cassettes" / "gemini" / "generate_stream.yaml").chats.create(model=MODEL)
+    CLIENTS.append(gemini_client(ROOT / "cassettes" / "gemini" / "generate_stream.yaml"))
+    chat = CLIENTS[-1].chats.create(model=MODEL)
     assert "".join(c.text or "" for c in chat.send_message_stream(QUESTION)) == "The capital of France is Paris."
     assert [[s.name for s in t.data.spans] for t in traces(experiment)] == [
         ["Models.generate_content"], ["Models.generate_content_stream"]]
@@ -205,6 +211,7 @@ def broken_stream_client(mode):
     options = types.HttpOptions(httpx_client=http.Client(transport=http.MockTransport(answer)),
                                 httpx_async_client=http.AsyncClient(transport=http.MockTransport(answer)))
     client = genai.Client(api_key="k", http_options=options)
+    CLIENTS.append(client)
     return client.aio.models if mode.is_async else client.models
 
 

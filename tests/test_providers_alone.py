@@ -50,7 +50,8 @@ with cassettes.use_cassette("openai/chat.yaml"):
 
 GEMINI_CALL = """
 from autolog._demo import gemini_client
-list(gemini_client().models.generate_content_stream(model="gemini-2.5-flash", contents="hi"))
+client = gemini_client()
+list(client.models.generate_content_stream(model="gemini-2.5-flash", contents="hi"))
 """
 
 
