@@ -43,7 +43,7 @@ logging.getLogger("mlflow").setLevel(logging.ERROR)
 if not SCENARIO.endswith("-noexp"):
     mlflow.set_experiment("bench")
 SCENARIO = SCENARIO.removesuffix("-noexp")
-provider = "anthropic" if "anthropic" in SCENARIO else "openai"
+provider = "anthropic" if "anthropic" in SCENARIO else "gemini" if "gemini" in SCENARIO else "openai"
 stream = "stream" in SCENARIO or SCENARIO.startswith("memory")
 
 
@@ -82,11 +82,27 @@ ANTHROPIC_JSON = json.dumps({
     "content": [{"type": "text", "text": "Hello there!"}], "stop_reason": "end_turn", "stop_sequence": None,
     "usage": {"input_tokens": 10, "output_tokens": 3}}).encode()
 
+def gemini_sse(n: int) -> bytes:
+    def chunk(text, **extra):
+        return {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "index": 0, **extra}],
+                "modelVersion": "gemini-2.5-flash", "responseId": "r1"}
+
+    events = [chunk(f"tok{i} ") for i in range(n)]
+    events.append({**chunk("", finishReason="STOP"),
+                   "usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": n, "totalTokenCount": 5 + n}})
+    return "".join(f"data: {json.dumps(e)}\r\n\r\n" for e in events).encode()
+
+
+GEMINI_JSON = json.dumps({
+    "candidates": [{"content": {"role": "model", "parts": [{"text": "Hello there!"}]}, "finishReason": "STOP",
+                    "index": 0}],
+    "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 3, "totalTokenCount": 13},
+    "modelVersion": "gemini-2.5-flash", "responseId": "r1"}).encode()
+
 chunks = CHUNKS
-if stream:
-    body = openai_sse(chunks) if provider == "openai" else anthropic_sse(chunks)
-else:
-    body = OPENAI_JSON if provider == "openai" else ANTHROPIC_JSON
+SSE = {"openai": openai_sse, "anthropic": anthropic_sse, "gemini": gemini_sse}
+JSON = {"openai": OPENAI_JSON, "anthropic": ANTHROPIC_JSON, "gemini": GEMINI_JSON}
+body = SSE[provider](chunks) if stream else JSON[provider]
 content_type = "text/event-stream" if stream else "application/json"
 http = httpx2.Client(transport=httpx2.MockTransport(
     lambda request: httpx2.Response(200, content=body, headers={"content-type": content_type})))
@@ -104,6 +120,18 @@ if provider == "openai":
                 pass
         else:
             client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+elif provider == "gemini":
+    from google import genai
+    from google.genai import types
+
+    gemini = genai.Client(api_key="x", http_options=types.HttpOptions(base_url="http://bench.invalid/", httpx_client=http))
+
+    def one():
+        if stream:
+            for _ in gemini.models.generate_content_stream(model="gemini-2.5-flash", contents="hi"):
+                pass
+        else:
+            gemini.models.generate_content(model="gemini-2.5-flash", contents="hi")
 else:
     import anthropic
 
@@ -128,6 +156,10 @@ elif SUT == "mlflow":
 
     mlflow.openai.autolog()
     mlflow.anthropic.autolog()
+    if provider == "gemini":
+        import mlflow.gemini
+
+        mlflow.gemini.autolog()
     if SCENARIO == "off":
         mlflow.tracing.disable()
 

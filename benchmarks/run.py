@@ -21,8 +21,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SYSTEMS = ("raw", "project", "mlflow")
-CALL_SCENARIOS = ["openai", "anthropic", "openai-noexp", "anthropic-noexp",
-                  "openai-stream", "anthropic-stream", "openai-stream-noexp", "anthropic-stream-noexp"]
+CALL_SCENARIOS = ["openai", "anthropic", "gemini", "openai-noexp", "anthropic-noexp", "gemini-noexp",
+                  "openai-stream", "anthropic-stream", "gemini-stream", "openai-stream-noexp", "anthropic-stream-noexp"]
 
 
 def child(system: str, scenario: str, calls: int, chunks: int) -> dict | None:
