@@ -131,7 +131,8 @@ def write_session(store):
 
 OLDEST_FOR_BATCHES = (3, 12)  # log_spans writes the spans of many traces in one session since 3.12
 
-# What each shortcut needs: (what, a check that is true when it is there)
+# What each shortcut needs: (what, a check that is true when it is there). The SQL store itself is
+# checked when the writer first opens it (importing it here would cost ~1 s at start-up).
 _BATCHED_EXPORT: list[tuple[str, Callable[[], bool]]] = []
 _EXPERIMENT_LOOKUP: list[tuple[str, Callable[[], bool]]] = []
 
@@ -172,7 +173,6 @@ _BATCHED_EXPORT += [
     ("mlflow.tracing.utils.otlp.OTLP_TRACES_PATH", _has("mlflow.tracing.utils.otlp", "OTLP_TRACES_PATH")),
     ("mlflow.tracking._tracking_service.utils._get_store",
      _has("mlflow.tracking._tracking_service.utils", "_get_store")),
-    ("SqlAlchemyStore.log_spans", _has("mlflow.store.tracking.sqlalchemy_store", "SqlAlchemyStore", "log_spans")),
     ("mlflow.utils.rest_utils.http_request(max_retries, timeout, raise_on_status)",
      _accepts("mlflow.utils.rest_utils", "http_request", "max_retries", "timeout", "raise_on_status")),
 ]

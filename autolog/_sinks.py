@@ -43,6 +43,8 @@ class SqlSink:
         self.tables = _compat.sql_trace_tables()
 
     def write(self, experiment_id: str, records: list) -> None:
+        if not hasattr(self.store, "log_spans"):  # a store that takes no spans: MLflow's per-trace way
+            return _write_one_by_one(self.uri, self.store, records)
         spans = [_entities.to_span(r, trace_info_as_attributes=self.tables is None) for r in records]
         if self.tables is not None:
             try:

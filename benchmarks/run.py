@@ -76,6 +76,29 @@ def per_chunk_micro(args) -> dict:
     return found
 
 
+def cold_start(args) -> dict:
+    cold = [c for c in (child("project", "coldstart", 0, 0) for _ in range(args.rounds)) if c]
+    found = {"autolog_added_ms": statistics.median(c["autolog_added_s"] for c in cold) * 1000,
+             "import_sdks_and_mlflow_ms": statistics.median(c["import_sdks_and_mlflow_s"] for c in cold) * 1000}
+    print(f"cold start: import autolog + autolog() adds {found['autolog_added_ms']:.0f} ms beyond "
+          f"importing mlflow and the SDKs ({found['import_sdks_and_mlflow_ms']:.0f} ms)")
+    return found
+
+
+SLOPE_TOOL = HERE.parent.parent / "shared" / "tools" / "chunk_slope.py"
+
+
+def chunk_slope() -> dict | None:
+    """The per-chunk slope with the export running, measured by the team's shared tool (one
+    process, tracing toggled call by call), where it sits beside the checkout."""
+    if not SLOPE_TOOL.exists():
+        return None
+    done = subprocess.run([sys.executable, str(SLOPE_TOOL)], capture_output=True, text=True, timeout=3600,
+                          env=dict(os.environ, MLFLOW_MODEL_CATALOG_URI=""))
+    print(done.stdout.strip())
+    return json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
@@ -83,13 +106,17 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=200)
     parser.add_argument("--memory-chunks", type=int, default=10_000)
     parser.add_argument("--out", default=str(HERE / "results.json"))
-    parser.add_argument("--only", choices=["micro", "memory"],
+    parser.add_argument("--only", choices=["micro", "memory", "chunk-slope", "cold-start"],
                         help="run one part again and update it in the existing results file")
     args = parser.parse_args()
     if args.only:
         results = json.loads(Path(args.out).read_text())
         if args.only == "micro":
             results["per_chunk_micro"] = per_chunk_micro(args)
+        elif args.only == "chunk-slope":
+            results["chunk_slope"] = chunk_slope()
+        elif args.only == "cold-start":
+            results["cold_start"] = cold_start(args)
         else:
             results["memory"] = stream_memory(args)
         Path(args.out).write_text(json.dumps(results, indent=1))
@@ -143,15 +170,10 @@ def main() -> None:
 
     results["memory"] = stream_memory(args)
 
-    cold = [child("project", "coldstart", 0, 0) for _ in range(args.rounds)]
-    cold = [c for c in cold if c]
-    results["cold_start"] = {"autolog_added_ms": statistics.median(c["autolog_added_s"] for c in cold) * 1000,
-                             "import_sdks_and_mlflow_ms": statistics.median(
-                                 c["import_sdks_and_mlflow_s"] for c in cold) * 1000}
-    print(f"cold start: import autolog + autolog() adds {results['cold_start']['autolog_added_ms']:.0f} ms beyond "
-          f"importing mlflow and the SDKs ({results['cold_start']['import_sdks_and_mlflow_ms']:.0f} ms)")
+    results["cold_start"] = cold_start(args)
 
     results["per_chunk_micro"] = per_chunk_micro(args)
+    results["chunk_slope"] = chunk_slope()
     results["elapsed_s"] = time.time() - started
     Path(args.out).write_text(json.dumps(results, indent=1))
     print(f"wrote {args.out} ({results['elapsed_s']:.0f}s)")

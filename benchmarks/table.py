@@ -1,4 +1,5 @@
-"""Prints the README's performance figures from ``benchmarks/results.json`` (markdown)."""
+"""Prints the README's performance figures from ``benchmarks/results.json`` and
+``benchmarks/load_results.json`` (markdown)."""
 from __future__ import annotations
 
 import json
@@ -6,8 +7,11 @@ import sys
 from pathlib import Path
 
 ROWS = [("openai", "OpenAI chat, experiment set"), ("anthropic", "Anthropic messages, experiment set"),
+        ("gemini", "Gemini generate_content, experiment set"),
         ("openai-noexp", "OpenAI chat, no experiment set"), ("anthropic-noexp", "Anthropic messages, no experiment set"),
+        ("gemini-noexp", "Gemini generate_content, no experiment set"),
         ("openai-stream", "OpenAI stream of 200 chunks"), ("anthropic-stream", "Anthropic stream of 200 chunks"),
+        ("gemini-stream", "Gemini stream of 200 chunks (MLflow records no span)"),
         ("openai-stream-noexp", "OpenAI stream, no experiment set"),
         ("anthropic-stream-noexp", "Anthropic stream, no experiment set")]
 
@@ -17,10 +21,14 @@ def render(results: dict) -> str:
     lines = ["| per call, µs (medians of the rounds) | raw SDK | this package | MLflow autolog | ratio |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for name, label in ROWS:
-        found = scenarios[name]
+        found = scenarios.get(name)
+        if found is None:
+            continue
         over = found["overhead_us"]
+        ratio = found.get("ratio_project_to_mlflow")
+        ratio = f"{ratio:.2f}" if ratio and "MLflow records no span" not in label else "n/a"
         lines.append(f"| {label} | {found['median_us']['raw']:.0f} | +{over['project']:.0f} | +{over['mlflow']:.0f} "
-                     f"| {found['ratio_project_to_mlflow']:.2f} |")
+                     f"| {ratio} |")
 
     def above_raw(provider: str, system: str) -> int:
         return (memory[provider][system]["peak_bytes"] - memory[provider]["raw"]["peak_bytes"]) // 1024
@@ -33,7 +41,7 @@ def render(results: dict) -> str:
         f"(the SDK itself spends about 70 µs and 15 µs). End to end, a 2,000-chunk stream against a 200-chunk "
         f"one: {scenarios['openai-stream-x10']['per_chunk_us_from_x10']:.1f} µs (OpenAI) and "
         f"{scenarios['anthropic-stream-x10']['per_chunk_us_from_x10']:.1f} µs (Anthropic) per chunk, most of it the "
-        f"SDK's own work slowed by MLflow's export threads running beside it.",
+        f"SDK's own work slowed by the export's writer thread running beside it.",
         f"- Switched off (`autolog.disable()`, `with autolog.suspended()`): the wrapper adds "
         f"{scenarios['off-micro']['per_call_overhead_us']:.1f} µs and {scenarios['suspended-micro']['per_call_overhead_us']:.1f} µs "
         f"per call; MLflow's autolog after `mlflow.tracing.disable()` still adds {scenarios['off']['overhead_us']['mlflow']:.0f} µs.",
@@ -44,9 +52,44 @@ def render(results: dict) -> str:
         f"- Cold start: `import autolog; autolog.autolog()` adds {results['cold_start']['autolog_added_ms']:.0f} ms after "
         f"`import mlflow, openai, anthropic`.",
     ]
+    if slope := results.get("chunk_slope"):
+        lines.append(f"- Per chunk with the export running, in one process (`chunk_slope.py`: 2,000- against "
+                     f"200-chunk streams, tracing toggled call by call): {slope['openai']:.1f} µs (OpenAI), "
+                     f"{slope['anthropic']:.1f} µs (Anthropic).")
+    return "\n".join(lines)
+
+
+def render_load(load: dict) -> str:
+    lines = ["| burst, then a normal exit | calls | stored by this package | by MLflow's autolog "
+             "| extra CPU per call, export included (this package / MLflow's) | exit waited |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for key in ("sqlite_burst", "sqlite_big_burst", "server_sqlite_burst", "server_postgres_burst"):
+        row = load.get(key)
+        if not row:
+            continue
+        project, mlflow = row["project"], row.get("mlflow")
+        calls = project["stored"] + project["lost"]
+        theirs = f"{mlflow['stored']}" if mlflow else "-"
+        cpu = f"{project['extra_cpu_ms_per_call']:.2f} ms" + (
+            f" / {mlflow['extra_cpu_ms_per_call']:.2f} ms" if mlflow else "")
+        lines.append(f"| {row['label']} | {calls} | {project['stored']} | {theirs} | {cpu} "
+                     f"| {project['exit_wait_s']:.1f} s |")
+    exit200, down = load.get("exit_after_200_calls"), load.get("store_down")
+    if exit200:
+        lines.append(f"\n- 200 calls, then a normal exit: {exit200['stored']} of 200 stored; the exit waited "
+                     f"{exit200['project_exit_added_s']:.2f} s longer than an untraced script's.")
+    if down and "up" in down:
+        lines.append(f"- Store down (a port where nothing listens): a call took {down['down']['p50'] - down['up']['p50']:+.1f} µs "
+                     f"(median) and {down['down']['p99'] - down['up']['p99']:+.1f} µs (99th percentile) against the same "
+                     f"calls with the store up; the exit waited its {down['down_exit_wait_s']:.0f} s bound and said: "
+                     f"`{(down['down_warning'] or [''])[-1]}`")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("results.json")
     print(render(json.loads(path.read_text())))
+    load = path.with_name("load_results.json")
+    if load.exists():
+        print()
+        print(render_load(json.loads(load.read_text())))

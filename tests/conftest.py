@@ -5,6 +5,7 @@ import inspect
 import json
 import logging
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -98,6 +99,21 @@ def echo_client():
     """An OpenAI client answered in memory by ``echo``: the SDK's own work, no network."""
     return openai.OpenAI(api_key="sk-test", max_retries=0, base_url="http://echo.invalid/v1",
                          http_client=OPENAI_HTTP.Client(transport=OPENAI_HTTP.MockTransport(echo)))
+
+
+def echo_burst(threads: int = 8, calls: int = 25) -> list[str]:
+    """``threads`` threads making ``calls`` echo chat calls each; the questions asked, t{thread}-{i}."""
+    def work(t):
+        client = echo_client()
+        for i in range(calls):
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"t{t}-{i}"}])
+
+    running = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return [f"t{t}-{i}" for t in range(threads) for i in range(calls)]
 
 
 def usage_of(span):

@@ -1,11 +1,10 @@
 """Spans land in the right trace: nested under the caller's span, and one trace per call under load."""
 import asyncio
-import threading
 
 import mlflow
 import openai
 
-from conftest import OPENAI_HTTP, VCR, echo, echo_client, traces
+from conftest import OPENAI_HTTP, VCR, echo, echo_burst, traces
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 
@@ -56,16 +55,7 @@ def test_child_of_async_parent(experiment):
 
 
 def test_threads(experiment):
-    def worker(t):
-        client = echo_client()
-        for i in range(25):
-            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"t{t}-{i}"}])
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    echo_burst(8, 25)
     check_one_trace_per_call(experiment, 200)
 
 

@@ -13,7 +13,7 @@ from mlflow.exceptions import MlflowException
 
 import autolog
 from autolog import _export, _sinks
-from conftest import ROOT, echo_client, traces
+from conftest import ROOT, echo_burst, echo_client, traces
 from servers import free_port
 
 
@@ -35,30 +35,18 @@ def asked_in(trace):
     return trace.data.spans[0].inputs["messages"][0]["content"]
 
 
-def run_threads(n, work):
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
 def test_a_burst_is_written_in_batches_and_every_trace_counted(experiment, batched, monkeypatch):
     writes = []
     original = _sinks.SqlSink.write
     monkeypatch.setattr(_sinks.SqlSink, "write", lambda self, exp, records: (writes.append(len(records)),
                                                                              original(self, exp, records)))
 
-    def work(t):
-        client = echo_client()
-        for i in range(50):
-            assert ask(client, f"t{t}-{i}").choices[0].message.content == f"echo t{t}-{i}"
-
-    run_threads(8, work)
+    asked = echo_burst(8, 50)
     assert autolog.flush(60)
     assert batched() == {"recorded": 400, "exported": 400, "dropped": 0, "failed": 0}
     found = traces(experiment)
-    assert sorted(asked_in(t) for t in found) == sorted(f"t{t}-{i}" for t in range(8) for i in range(50))
+    assert sorted(asked_in(t) for t in found) == sorted(asked)
+    assert all(t.data.spans[0].outputs["choices"][0]["message"]["content"] == f"echo {asked_in(t)}" for t in found)
     assert sum(writes) == 400 and len(writes) <= 40, writes  # batches, not one write per trace
     assert all(t.info.state == "OK" and t.info.execution_duration is not None for t in found)
 

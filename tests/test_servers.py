@@ -1,6 +1,5 @@
 """Traces reach the stores users run: a real ``mlflow server`` (sqlite and PostgreSQL backends) and a
 PostgreSQL database used directly as the tracking URI, each started here on 127.0.0.1."""
-import threading
 import uuid
 
 import anthropic
@@ -9,7 +8,7 @@ import openai
 import pytest
 
 import autolog
-from conftest import VCR, echo_client, usage_of
+from conftest import VCR, echo_burst, usage_of
 from servers import mlflow_server, postgres_cluster
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
@@ -100,21 +99,10 @@ def test_a_failed_call_is_stored_with_its_error(destination):
 def test_a_burst_from_threads_is_stored_whole(destination, monkeypatch):
     monkeypatch.setenv("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "true")  # batched, as by default
     before = autolog.stats()
-
-    def work(t):
-        client = echo_client()
-        for i in range(25):
-            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"t{t}-{i}"}])
-
-    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    asked = echo_burst(8, 25)
     assert autolog.flush(120)
     after = autolog.stats()
     assert (after["exported"] - before["exported"], after["dropped"] - before["dropped"],
             after["failed"] - before["failed"]) == (200, 0, 0)
     found = stored(destination, max_results=500)
-    assert sorted(t.data.spans[0].inputs["messages"][0]["content"] for t in found) == sorted(
-        f"t{t}-{i}" for t in range(8) for i in range(25))
+    assert sorted(t.data.spans[0].inputs["messages"][0]["content"] for t in found) == sorted(asked)
