@@ -24,9 +24,10 @@ _logger = logging.getLogger("autolog")
 
 try:
     from mlflow.entities.span import LiveSpan
+    from mlflow.environment_variables import MLFLOW_TRACE_EXTRACT_ATTACHMENTS
     from mlflow.tracing.attachments import Attachment
 except ImportError:  # an MLflow without attachments
-    LiveSpan = Attachment = None  # type: ignore[assignment,misc]
+    LiveSpan = Attachment = MLFLOW_TRACE_EXTRACT_ATTACHMENTS = None  # type: ignore[assignment,misc]
 
 
 def _media_type(name: Any) -> str:
@@ -86,11 +87,7 @@ def describe_files(value: Any, depth: int = 0) -> Any:
 
 
 def _enabled() -> bool:
-    if Attachment is None:
-        return False
-    from mlflow.environment_variables import MLFLOW_TRACE_EXTRACT_ATTACHMENTS
-
-    return MLFLOW_TRACE_EXTRACT_ATTACHMENTS.get()
+    return Attachment is not None and MLFLOW_TRACE_EXTRACT_ATTACHMENTS.get()
 
 
 def _base64_source_attachment(source: dict) -> Any:

@@ -87,7 +87,7 @@ class Call:
     __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide", "nests")
 
     def __init__(self, span, kind: Kind, options: Options, request_preview: str | None,
-                 send_kwargs: Mapping[str, Any], hide=None) -> None:
+                 send_kwargs: Mapping[str, Any], hide=None, nests: bool = False) -> None:
         self.span = span
         self.kind = kind
         self.options = options
@@ -96,7 +96,7 @@ class Call:
         self.request_preview = request_preview
         self.send_kwargs = send_kwargs  # what the SDK method is called with
         self.hide = hide  # stream items the caller must not see (see RequestChange)
-        self.nests = False  # child targets are traced under this call (see Kind.nests)
+        self.nests = nests  # child targets are traced under this call (see Kind.nests)
 
     def _response_attributes(self, response: Any) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
@@ -150,12 +150,7 @@ class Call:
     def _response_preview(self, outputs: Any, error: BaseException | None) -> str | None:
         if error is not None:
             return _previews.error_preview(error, self.options.capture_content)
-        reader = self.kind.response_preview
-        try:
-            return _previews.of_recorded(outputs, reader) if reader is not None else None
-        except Exception:
-            _logger.debug("autolog: could not make the response preview", exc_info=True)
-            return None
+        return _previews.of_recorded(outputs, self.kind.response_preview)
 
     def returned(self, result: Any) -> Any:
         """What the caller gets back: the result itself, or for a stream or an unread raw
@@ -180,14 +175,6 @@ class Call:
             _logger.debug("autolog: could not record the result", exc_info=True)
             self.finish(None)
         return result
-
-
-def _request_preview(kind: Kind, inputs: Any) -> str | None:
-    try:
-        return _previews.of_recorded(inputs, kind.request_preview) if kind.request_preview is not None else None
-    except Exception:
-        _logger.debug("autolog: could not make the request preview", exc_info=True)
-        return None
 
 
 def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], args: tuple = ()) -> Call | None:
@@ -223,12 +210,9 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         span = _spans.start(name, kind.span_type, inputs, attributes, metadata, tags, current=nests)
         if span is None:
             return None
-        if change is None:
-            call = Call(span, kind, options, _request_preview(kind, inputs), sent)
-        else:
-            call = Call(span, kind, options, _request_preview(kind, inputs), change.kwargs, change.hide)
-        call.nests = nests and not kind.user_code
-        return call
+        send, hide = (change.kwargs, change.hide) if change is not None else (sent, None)
+        return Call(span, kind, options, _previews.of_recorded(inputs, kind.request_preview), send, hide,
+                    nests=nests and not kind.user_code)
     except Exception:
         _logger.debug("autolog: could not start the span of %s", method, exc_info=True)
         return None

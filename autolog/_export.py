@@ -64,6 +64,14 @@ class _Unreported:
         self.said_at: dict[str, float] = {}
 
 
+class _Retry:
+    __slots__ = ("started", "backoff")
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.backoff = FIRST_BACKOFF
+
+
 class Exporter:
     def __init__(self) -> None:
         self.settings = ExportSettings()
@@ -220,20 +228,16 @@ class Exporter:
         """The default experiment, looked up here rather than on the caller's thread."""
         from ._experiments import resolve
 
-        started = time.monotonic()
-        backoff = FIRST_BACKOFF
+        retry = _Retry()
         while True:
             try:
                 record.experiment_id = resolve(record.experiment_id)
                 return True
             except Exception as error:
-                if not transient(error) or self._closing or time.monotonic() - started > RETRY_FOR:
+                if not transient(error) or not self._wait_to_retry(retry):
                     self._count_failed(1, "experiment", f"its experiment could not be looked up: "
                                                         f"{type(error).__name__}: {error}")
                     return False
-                self._healthy = False
-                self._sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
 
     def _sink(self, uri: str):
         sink = self._sinks.get(uri)
@@ -244,8 +248,7 @@ class Exporter:
         return sink
 
     def _write_group(self, uri: str, experiment_id: str, records: list) -> None:
-        started = time.monotonic()
-        backoff = FIRST_BACKOFF
+        retry = _Retry()
         while True:
             attempt = time.perf_counter()
             try:
@@ -265,14 +268,11 @@ class Exporter:
                     self._discard(uri, records)
                     self._count_failed(1, "rejected", f"{uri} rejected it: {type(error).__name__}: {error}")
                     return
-                self._healthy = False
-                if self._closing or time.monotonic() - started > RETRY_FOR:
+                _logger.debug("autolog: writing to %s failed", uri, exc_info=True)
+                if not self._wait_to_retry(retry):
                     self._count_failed(len(records), "unreachable",
                                        f"{uri} could not be reached: {type(error).__name__}: {error}")
                     return
-                _logger.debug("autolog: writing to %s failed; retrying in %.1fs", uri, backoff, exc_info=True)
-                self._sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             self._healthy = True
             took = time.perf_counter() - attempt
@@ -290,10 +290,17 @@ class Exporter:
         except Exception:
             _logger.debug("autolog: could not remove a rejected trace's rows", exc_info=True)
 
-    def _sleep(self, seconds: float) -> None:
+    def _wait_to_retry(self, retry: "_Retry") -> bool:
+        """After a transient failure: marks the store as failing and waits the next backoff;
+        False when the retries are over (the exit, or RETRY_FOR seconds since the first try)."""
+        self._healthy = False
+        if self._closing or time.monotonic() - retry.started > RETRY_FOR:
+            return False
         with self._lock:
             if not self._closing:
-                self._stopping.wait(seconds)
+                self._stopping.wait(retry.backoff)
+        retry.backoff = min(retry.backoff * 2, MAX_BACKOFF)
+        return True
 
     # -- counting and telling -------------------------------------------------------------------
 

@@ -4,9 +4,12 @@ them too), bounded in length; the providers say where the text is in their shape
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Iterable
 
 from ._kinds import field
+
+_logger = logging.getLogger("autolog")
 
 MAX_CHARS = 1000  # MLflow's trace_info column holds this many
 
@@ -63,9 +66,14 @@ def error_preview(error: BaseException, capture_content: bool) -> str:
 
 
 def of_recorded(value: Any, reader) -> str | None:
-    """A preview of what the span records: a ``redact`` that returned text is shown as is."""
-    if value is None:
+    """A preview of what the span records: a ``redact`` that returned text is shown as is. Never
+    raises: a reader that fails on a shape it does not know makes no preview."""
+    if value is None or reader is None:
         return None
     if isinstance(value, str):
         return bounded(value)
-    return bounded(reader(value))
+    try:
+        return bounded(reader(value))
+    except Exception:
+        _logger.debug("autolog: could not make a preview", exc_info=True)
+        return None
