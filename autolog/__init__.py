@@ -8,8 +8,8 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator, Mapping
 
-from . import _patching
-from ._export import EXPORTER
+from ._tracing import patching as _patching
+from ._export.exporter import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
 from . import anthropic, gemini, openai
 

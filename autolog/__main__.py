@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.ERROR)
     if args.command == "demo":
-        from ._demo import main as demo
+        from ._cli.demo import main as demo
 
         return demo(args.tracking_uri)
 
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
     import mlflow
 
-    from ._traces_table import StoreError, filter_for, format_table, read_traces, trace_row
+    from ._cli.traces_table import StoreError, filter_for, format_table, read_traces, trace_row
 
     if args.last < 1:
         print("autolog traces: --last must be at least 1", file=sys.stderr)

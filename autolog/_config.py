@@ -133,7 +133,7 @@ def child_tracing_active(provider: str) -> bool:
 
 
 def configure(provider: str, options: Options) -> None:
-    from ._export import EXPORTER
+    from ._export.exporter import EXPORTER
 
     STATE.by_provider[provider] = options
     for name in ("queue_size", "queue_wait", "exit_timeout"):

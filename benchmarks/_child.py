@@ -185,7 +185,7 @@ if SCENARIO in ("off-micro", "suspended-micro"):
     unpatched = Resource()
     plain = timeit.repeat(lambda: unpatched.create(model="m"), number=CALLS, repeat=7)
     kind = _kinds()["chat"]
-    from autolog._call import make_wrapper
+    from autolog._tracing.call import make_wrapper
     import wrapt
 
     wrapt.wrap_function_wrapper(Resource, "create", make_wrapper(kind, "create", is_async=False, deferred=False))
@@ -206,7 +206,7 @@ if SCENARIO.startswith("chunk-micro"):
     # stream proxy with a real accumulator, against the same objects read bare (best of 7).
     import timeit
 
-    from autolog._streams import StreamProxy
+    from autolog._tracing.streams import StreamProxy
     from autolog.anthropic import _kinds as anthropic_kinds
     from autolog.openai import _kinds as openai_kinds
 

@@ -1,4 +1,4 @@
-"""What the walk for binary payloads costs, once per call (``autolog._attachments.extract`` on a
+"""What the walk for binary payloads costs, once per call (``autolog._tracing.attachments.extract`` on a
 call's inputs or outputs): a plain chat request, a chat response, a request carrying a 300 KB PDF,
 and an image result. Prints microseconds per walk (best of 7); ``--json`` writes them.
 
@@ -12,7 +12,7 @@ import json
 import os
 import timeit
 
-from autolog import _attachments
+from autolog._tracing import attachments as _attachments
 
 CHAT_REQUEST = {"model": "gpt-4o-mini", "messages": [
     {"role": "system", "content": "Answer briefly."},

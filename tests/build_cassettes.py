@@ -1,4 +1,4 @@
-"""Writes the project's vcrpy cassettes (``cassettes/``) and the demo's (``autolog/_demo/cassettes/``).
+"""Writes the project's vcrpy cassettes (``cassettes/``) and the demo's (``autolog/_cli/demo/cassettes/``).
 
 The wire formats follow what the OpenAI and Anthropic APIs send; the contents are our own.
 Run ``python tests/build_cassettes.py`` after changing a scenario here, and commit the YAML."""
@@ -482,7 +482,7 @@ def main() -> None:
         write(ROOT / "cassettes" / "gemini" / f"{name}.yaml", interactions)
     for name, interactions in anthropic_cassettes().items():
         write(ROOT / "cassettes" / "anthropic" / f"{name}.yaml", interactions)
-    write(ROOT / "autolog" / "_demo" / "cassettes" / "session.yaml", demo_cassette())
+    write(ROOT / "autolog" / "_cli" / "demo" / "cassettes" / "session.yaml", demo_cassette())
     write(ROOT / "cassettes" / "readme.yaml", readme_cassette())
 
 

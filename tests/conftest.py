@@ -19,9 +19,9 @@ import pytest
 import vcr
 
 import autolog
-from autolog import _export
+from autolog._export import exporter as _export
 from autolog._config import STATE
-from autolog._demo import http_library
+from autolog._cli.demo import http_library
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,7 +147,7 @@ class Mode:
 
     def gemini(self, cassette: str, *, vertex: bool = False):
         """google-genai's models resource, answered from one of the project's Gemini cassettes."""
-        from autolog._demo import gemini_client
+        from autolog._cli.demo import gemini_client
 
         client = gemini_client(ROOT / "cassettes" / "gemini" / f"{cassette}.yaml", vertex=vertex)
         self.clients.append(client)  # some google-genai releases close the HTTP client with the Client

@@ -6,7 +6,7 @@ import mlflow
 import pytest
 
 import autolog
-from autolog import _compat
+from autolog._mlflow import compat as _compat
 from conftest import VCR, only_span
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]

@@ -12,7 +12,7 @@ import pytest
 from mlflow.exceptions import MlflowException
 
 import autolog
-from autolog import _export, _sinks
+from autolog._export import exporter as _export, sinks as _sinks
 from conftest import ROOT, echo_burst, echo_client, traces
 from servers import free_port
 
@@ -253,7 +253,7 @@ def test_invalid_export_options_are_refused_at_autolog_time():
 def test_the_default_experiment_is_looked_up_by_the_writer_not_the_caller(experiment, batched, monkeypatch):
     from mlflow.tracking import fluent
 
-    from autolog import _experiments
+    from autolog._mlflow import experiments as _experiments
 
     asked_from = []
     monkeypatch.setattr(fluent, "_active_experiment_id", None)

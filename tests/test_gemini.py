@@ -93,7 +93,7 @@ CLIENTS = []  # some google-genai releases close the HTTP client when the Client
 
 
 def autolog_models(cassette="generate_stream"):
-    from autolog._demo import gemini_client
+    from autolog._cli.demo import gemini_client
 
     CLIENTS.append(gemini_client(ROOT / "cassettes" / "gemini" / f"{cassette}.yaml"))
     return CLIENTS[-1].models
@@ -154,7 +154,7 @@ def test_without_automatic_function_calling_one_span(mode, experiment):
 
 
 def test_chat_session_one_span_per_message(experiment):
-    from autolog._demo import gemini_client
+    from autolog._cli.demo import gemini_client
 
     CLIENTS.append(gemini_client(ROOT / "cassettes" / "gemini" / "generate.yaml"))
     chat = CLIENTS[-1].chats.create(model=MODEL)
@@ -191,7 +191,7 @@ def broken_stream_client(mode):
     """A stream whose connection drops after its first chunk."""
     from google import genai
 
-    from autolog._demo import http_library
+    from autolog._cli.demo import http_library
 
     http = http_library("google.genai")
     first = b'data: {"candidates": [{"content": {"role": "model", "parts": [{"text": "The capital"}]}}]}\r\n\r\n'

@@ -49,7 +49,7 @@ with cassettes.use_cassette("openai/chat.yaml"):
 
 
 GEMINI_CALL = """
-from autolog._demo import gemini_client
+from autolog._cli.demo import gemini_client
 client = gemini_client()
 list(client.models.generate_content_stream(model="gemini-2.5-flash", contents="hi"))
 """

@@ -11,7 +11,7 @@ import pytest
 import autolog
 
 from autolog.__main__ import main as cli
-from autolog._traces_table import output_preview
+from autolog._cli.traces_table import output_preview
 from conftest import ROOT, VCR, echo_client, traces
 
 README = (ROOT / "README.md").read_text()

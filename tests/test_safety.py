@@ -5,7 +5,9 @@ import pytest
 from mlflow.entities import LiveSpan
 
 import autolog
-from autolog import _call, _experiments, _export, _spans
+from autolog._export import exporter as _export
+from autolog._mlflow import experiments as _experiments
+from autolog._tracing import call as _call, spans as _spans
 from autolog.anthropic._accumulator import MessageAccumulator
 from autolog.openai import _attributes as openai_attributes
 from autolog.openai._accumulators import ChatCompletionAccumulator

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._text import TextBuffer
+from .._tracing.text import TextBuffer
 
 
 def _dump(obj: Any) -> Any:

@@ -5,7 +5,7 @@ from typing import Any, Mapping
 
 from mlflow.tracing.constant import TokenUsageKey
 
-from .._kinds import field, tools_from
+from .._tracing.kinds import field, tools_from
 
 
 def usage(response: Any) -> dict[str, int] | None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._kinds import field
-from .._previews import call_text, joined, last_with_role, marker
+from .._tracing.kinds import field
+from .._tracing.previews import call_text, joined, last_with_role, marker
 
 _TOOL_USES = ("tool_use", "server_tool_use", "mcp_tool_use")
 

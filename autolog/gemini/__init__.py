@@ -8,9 +8,9 @@ from typing import Any
 
 from mlflow.entities import SpanType
 
-from .._kinds import Kind, Provider
-from .._patching import Target
-from .._provider import ProviderPatches
+from .._tracing.kinds import Kind, Provider
+from .._tracing.patching import Target
+from .._tracing.provider import ProviderPatches
 from . import _attributes as attrs
 from . import _previews as previews
 from ._accumulator import ResponseAccumulator

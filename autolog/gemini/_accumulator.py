@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._text import TextBuffer
+from .._tracing.text import TextBuffer
 
 _LAST_WINS = ("finish_reason", "finish_message", "safety_ratings", "grounding_metadata", "avg_logprobs",
               "logprobs_result", "url_context_metadata", "token_count")

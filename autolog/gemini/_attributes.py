@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from mlflow.tracing.constant import TokenUsageKey
 
-from .._kinds import field
+from .._tracing.kinds import field
 from ._accumulator import dump
 
 REASONING_TOKENS = "reasoning_tokens"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._kinds import field
-from .._previews import call_text, joined, marker
+from .._tracing.kinds import field
+from .._tracing.previews import call_text, joined, marker
 
 
 def _parts_text(parts: Any, *, thoughts: bool = False) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._text import TextBuffer
+from .._tracing.text import TextBuffer
 
 
 def _dump(obj: Any) -> Any:

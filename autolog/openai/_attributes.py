@@ -5,7 +5,7 @@ from typing import Any, Mapping
 
 from mlflow.tracing.constant import TokenUsageKey
 
-from .._kinds import field, tools_from
+from .._tracing.kinds import field, tools_from
 
 
 def _cached(details: Any) -> int | None:
@@ -132,7 +132,7 @@ def speech(response: Any) -> Any:
         return response
     headers = getattr(getattr(response, "response", None), "headers", None) or {}
     media_type = (headers.get("content-type") or "application/octet-stream").split(";")[0]
-    from .._attachments import Attachment
+    from .._tracing.attachments import Attachment
 
     audio = Attachment(content_type=media_type, content_bytes=bytes(content)) if Attachment is not None else None
     return {"media_type": media_type, "size": len(content), **({"audio": audio} if audio is not None else {})}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .._kinds import RequestChange
+from .._tracing.kinds import RequestChange
 
 _RAW_RESPONSE_HEADER = "x-stainless-raw-response"
 _ON_BY_DEFAULT = ("openai", "azure")

@@ -7,7 +7,7 @@ import mlflow
 from mlflow.tracing import provider as _provider
 from mlflow.tracking import fluent as _fluent
 
-from ._compat import SUPPORT
+from .compat import SUPPORT
 
 _EXPERIMENT_ENV = ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME")
 _default_lookup: tuple[tuple, str | None] | None = None

@@ -11,9 +11,13 @@ from typing import Any, Mapping
 
 from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey
 
-from . import _attachments, _previews, _raw_responses, _spans, _streams
-from ._config import CONTEXT, IN_CALL, STATE, Options, child_tracing_active, tracing_active
-from ._kinds import Kind, field
+from . import attachments as _attachments
+from . import previews as _previews
+from . import raw_responses as _raw_responses
+from . import spans as _spans
+from . import streams as _streams
+from .._config import CONTEXT, IN_CALL, STATE, Options, child_tracing_active, tracing_active
+from .kinds import Kind, field
 
 _logger = logging.getLogger("autolog")
 

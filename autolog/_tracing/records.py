@@ -8,8 +8,10 @@ import time
 import traceback
 from typing import Any, Mapping
 
-from . import _attachments, _compat, _export
-from ._compat import dump_span_attribute_value
+from . import attachments as _attachments
+from .._mlflow import compat as _compat
+from .._export import exporter as _export
+from .._mlflow.compat import dump_span_attribute_value
 
 
 class RecordedSpan:

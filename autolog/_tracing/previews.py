@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any, Iterable
 
-from ._kinds import field
+from .kinds import field
 
 _logger = logging.getLogger("autolog")
 

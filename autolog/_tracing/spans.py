@@ -13,8 +13,11 @@ import mlflow
 from mlflow.entities import SpanEvent, SpanStatus, SpanStatusCode
 from mlflow.entities.span import NO_OP_SPAN_TRACE_ID
 
-from . import _attachments, _compat, _destination, _experiments
-from ._records import RecordedSpan
+from . import attachments as _attachments
+from .._mlflow import compat as _compat
+from .._mlflow import destination as _destination
+from .._mlflow import experiments as _experiments
+from .records import RecordedSpan
 
 _logger = logging.getLogger("autolog")
 

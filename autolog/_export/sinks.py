@@ -13,9 +13,10 @@ import logging
 
 from mlflow.tracing.constant import TraceTagKey
 
-from . import _compat, _entities
-from ._destination import SQL_SCHEMES, scheme
-from ._store_errors import HttpStatusError, transient
+from .._mlflow import compat as _compat
+from . import entities as _entities
+from .._mlflow.destination import SQL_SCHEMES, scheme
+from .store_errors import HttpStatusError, transient
 
 _logger = logging.getLogger("autolog")
 

@@ -10,7 +10,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.trace import SpanContext, Status, StatusCode, TraceFlags
 
-from . import _compat
+from .._mlflow import compat as _compat
 
 _EMPTY_RESOURCE = Resource.get_empty()
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)

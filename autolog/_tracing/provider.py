@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ._call import make_wrapper
-from ._config import configure, make_options
-from ._kinds import Kind
-from ._patching import Target, patch_targets, when_imported, withdraw
-from . import _mlflow_hooks
-from ._compat import check as check_mlflow
-from ._spans import remember_failed_imports
+from .call import make_wrapper
+from .._config import configure, make_options
+from .kinds import Kind
+from .patching import Target, patch_targets, when_imported, withdraw
+from .._mlflow import hooks as _mlflow_hooks
+from .._mlflow.compat import check as check_mlflow
+from .spans import remember_failed_imports
 
 
 class ProviderPatches:

@@ -10,7 +10,7 @@ from typing import Any
 
 import wrapt
 
-from . import _streams
+from . import streams as _streams
 
 _logger = logging.getLogger("autolog")
 

@@ -13,7 +13,7 @@ import os
 import mlflow
 from mlflow.tracing import provider as _provider
 
-from ._compat import SUPPORT
+from .compat import SUPPORT
 
 _logger = logging.getLogger("autolog")
 

@@ -7,7 +7,7 @@ import logging
 
 import wrapt
 
-from ._export import EXPORTER
+from .._export.exporter import EXPORTER
 
 _logger = logging.getLogger("autolog")
 

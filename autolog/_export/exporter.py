@@ -29,7 +29,7 @@ import threading
 import time
 from typing import Any
 
-from ._store_errors import auth_failure, transient
+from .store_errors import auth_failure, transient
 
 _logger = logging.getLogger("autolog")
 
@@ -226,7 +226,7 @@ class Exporter:
 
     def _resolve_experiment(self, record) -> bool:
         """The default experiment, looked up here rather than on the caller's thread."""
-        from ._experiments import resolve
+        from .._mlflow.experiments import resolve
 
         retry = _Retry()
         while True:
@@ -242,7 +242,7 @@ class Exporter:
     def _sink(self, uri: str):
         sink = self._sinks.get(uri)
         if sink is None:
-            from ._sinks import sink_for
+            from .sinks import sink_for
 
             sink = self._sinks[uri] = sink_for(uri)
         return sink

@@ -1,0 +1,1 @@
+"""``python -m autolog``: the demo session and the ``traces`` listing."""
