@@ -1,7 +1,9 @@
 """What every provider's ``autolog()`` does: take its options, and patch its SDK's methods when
-the SDK is imported (now, if it already is)."""
+the SDK is imported (now, if it already is), unless the installed SDK is older than the oldest
+release the package supports."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable
 
 from .call import make_wrapper
@@ -12,14 +14,46 @@ from .._mlflow import hooks as _mlflow_hooks
 from .._mlflow.compat import check as check_mlflow
 from .spans import remember_failed_imports
 
+_logger = logging.getLogger("autolog")
+
+
+def _release(text: str) -> tuple[int, ...]:
+    """The leading numbers of a version string: '1.0.0rc1' -> (1, 0, 0)."""
+    parts = []
+    for piece in text.split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) != len(piece):
+            break
+    return tuple(parts)
+
+
+def installed_version(distribution: str) -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
 
 class ProviderPatches:
     def __init__(self, name: str, targets: list[Target], kinds: Callable[[], dict[str, Kind]],
-                 sdk: str | None = None) -> None:
+                 sdk: str | None = None, *, distribution: str | None = None,
+                 floor: tuple[int, ...] | None = None) -> None:
         self.name = name  # the provider's name, which its options are kept under
         self.sdk = sdk or name  # the SDK's import name
+        self.distribution = distribution or self.sdk  # the SDK's name on PyPI, for its version
+        self.floor = floor  # the oldest release tested (pyproject.toml's extra says the same)
         self.targets = targets
         self.kinds = kinds  # reads the SDK's classes, so it runs once the SDK is imported
+        self._said_too_old = False
 
     def autolog(self, **options: Any) -> None:
         settings = make_options(**options)
@@ -33,13 +67,32 @@ class ProviderPatches:
     def revert(self) -> None:
         withdraw(self.name, self.sdk)
 
+    def supported(self) -> bool:
+        """False (said once, as a warning) for an SDK older than the floor: its classes may not be
+        what the patches expect, so it is left as it is rather than traced wrong."""
+        if self.floor is None:
+            return True
+        version = installed_version(self.distribution)
+        if version is None or _release(version) >= self.floor:
+            return True
+        if not self._said_too_old:
+            self._said_too_old = True
+            _logger.warning(
+                "autolog: %s %s is older than the oldest release this package supports (%s); its calls are not "
+                "traced. Upgrade it: pip install '%s>=%s'.",
+                self.distribution, version, ".".join(map(str, self.floor)), self.distribution,
+                ".".join(map(str, self.floor)),
+            )
+        return False
+
+    def make_wrapper(self, kinds: dict[str, Kind]) -> Callable[[Target, bool], Callable]:
+        return lambda target, is_async: make_wrapper(
+            kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred, child=target.child
+        )
+
     def _patch(self) -> None:
+        if not self.supported():
+            return
         remember_failed_imports()
         _mlflow_hooks.install()
-        kinds = self.kinds()
-        patch_targets(
-            self.targets,
-            lambda target, is_async: make_wrapper(
-                kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred, child=target.child
-            ),
-        )
+        patch_targets(self.targets, self.make_wrapper(self.kinds()))

@@ -45,7 +45,7 @@ def _kinds() -> dict[str, Kind]:
                              request_preview=previews.request, response_preview=previews.response)}
 
 
-_patches = ProviderPatches("anthropic", TARGETS, _kinds)
+_patches = ProviderPatches("anthropic", TARGETS, _kinds, floor=(1, 0))
 
 
 def autolog(**options: Any) -> None:

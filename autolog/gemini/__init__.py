@@ -60,7 +60,7 @@ def _kinds() -> dict[str, Kind]:
     }
 
 
-_patches = ProviderPatches("gemini", TARGETS, _kinds, sdk="google.genai")
+_patches = ProviderPatches("gemini", TARGETS, _kinds, sdk="google.genai", distribution="google-genai", floor=(1, 50))
 
 
 def autolog(**options: Any) -> None:

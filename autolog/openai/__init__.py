@@ -89,7 +89,7 @@ def _kinds() -> dict[str, Kind]:
     }
 
 
-_patches = ProviderPatches("openai", TARGETS, _kinds)
+_patches = ProviderPatches("openai", TARGETS, _kinds, floor=(2, 0))
 
 
 def autolog(**options: Any) -> None:
