@@ -12,7 +12,7 @@ import pytest
 from mlflow.exceptions import MlflowException
 
 import autolog
-from autolog._export import exporter as _export, sinks as _sinks
+from autolog._export import exporter as _export, sql_sink as _sinks
 from conftest import ROOT, echo_burst, echo_client, traces
 from servers import free_port
 
@@ -112,15 +112,19 @@ def test_an_unreachable_store_fails_the_traces_not_the_calls(batched, monkeypatc
 
 
 def test_a_trace_the_store_rejects_fails_alone(experiment, batched, monkeypatch):
+    """The database refuses one trace's row (a NOT NULL column left empty): the batch is split
+    until that trace is found, the others are stored, and the refused one leaves nothing."""
+    from autolog._export import sql_rows
+
     store = SlowStore(monkeypatch)  # gathers the ten traces into one batch
-    original_log_spans = type(mlflow.tracking.MlflowClient()._tracking_client.store).log_spans
+    original_add = sql_rows.RowBuilder.add
 
-    def log_spans(self, location, spans, *args, **kwargs):
-        if any("poison" in (s.inputs or {}).get("messages", [{}])[0].get("content", "") for s in spans):
-            raise MlflowException("the store refuses this span", error_code="INVALID_PARAMETER_VALUE")
-        return original_log_spans(self, location, spans, *args, **kwargs)
+    def add(self, rows, record, *args):
+        original_add(self, rows, record, *args)
+        if "poison" in record.inputs_json:
+            rows.trace_info[-1]["status"] = None
 
-    monkeypatch.setattr(type(mlflow.tracking.MlflowClient()._tracking_client.store), "log_spans", log_spans)
+    monkeypatch.setattr(sql_rows.RowBuilder, "add", add)
     client = echo_client()
     texts = [f"q{i}" for i in range(9)]
     texts.insert(4, "poison")

@@ -2,6 +2,8 @@
 metadata and tags MLflow's own exporter would have written. Runs on the export writer's thread."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from mlflow.entities import TraceInfo, TraceLocation, TraceState
 from mlflow.entities.span import Span
 from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey, TraceTagKey
@@ -17,6 +19,28 @@ _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _TAG_PREFIX = getattr(SpanAttributeKey, "TRACE_TAG_PREFIX", "mlflow.traceTag.")
 _SESSION_ATTRIBUTE = getattr(SpanAttributeKey, "SESSION_ID", "session.id")
 _USER_ATTRIBUTE = getattr(SpanAttributeKey, "USER_ID", "user.id")
+
+
+class SpanView(NamedTuple):
+    """One span of a recorded trace, as every store takes it: attribute values JSON-encoded."""
+
+    span_id: int
+    parent_id: int | None
+    name: str
+    span_type: str
+    start_ns: int
+    end_ns: int
+    attributes: dict[str, str]
+    values: dict  # the attributes as recorded, not encoded (model, usage, cost, ...)
+    events: list
+    error: str | None
+
+
+def span_views(record, *, trace_info_as_attributes: bool = False) -> list[SpanView]:
+    """The trace's spans, root first."""
+    return [SpanView(record.otel_span_id, None, record.name, record.span_type, record.start_ns, record.end_ns,
+                     span_attributes(record, trace_info_as_attributes=trace_info_as_attributes),
+                     record.attributes, record.events, record.error)]
 
 
 def span_attributes(record, *, trace_info_as_attributes: bool) -> dict[str, str]:
@@ -49,21 +73,24 @@ def span_attributes(record, *, trace_info_as_attributes: bool) -> dict[str, str]
     return attributes
 
 
-def to_span(record, *, trace_info_as_attributes: bool = False) -> Span:
-    context = SpanContext(record.otel_trace_id, record.otel_span_id, False, _SAMPLED)
-    if record.error is None:
-        status = Status(StatusCode.OK)
-    else:
-        status = Status(StatusCode.ERROR, record.error)
+def to_spans(record, *, trace_info_as_attributes: bool = False) -> list[Span]:
+    """The trace's spans as MLflow's ``Span`` entities (for ``log_spans`` and OTLP)."""
+    trace_id = record.otel_trace_id
+    return [_to_span(view, trace_id) for view in span_views(record, trace_info_as_attributes=trace_info_as_attributes)]
+
+
+def _to_span(view: SpanView, trace_id: int) -> Span:
+    status = Status(StatusCode.OK) if view.error is None else Status(StatusCode.ERROR, view.error)
+    parent = SpanContext(trace_id, view.parent_id, False, _SAMPLED) if view.parent_id is not None else None
     otel_span = ReadableSpan(
-        name=record.name,
-        context=context,
-        parent=None,
-        attributes=span_attributes(record, trace_info_as_attributes=trace_info_as_attributes),
-        events=[Event(name, attributes, timestamp) for name, timestamp, attributes in record.events],
+        name=view.name,
+        context=SpanContext(trace_id, view.span_id, False, _SAMPLED),
+        parent=parent,
+        attributes=view.attributes,
+        events=[Event(name, attributes, timestamp) for name, timestamp, attributes in view.events],
         status=status,
-        start_time=record.start_ns,
-        end_time=record.end_ns,
+        start_time=view.start_ns,
+        end_time=view.end_ns,
         resource=_EMPTY_RESOURCE,
     )
     return Span(otel_span)

@@ -20,7 +20,7 @@ class RecordedSpan:
         "inputs_json", "outputs", "attributes", "events", "error",
         "tracking_uri", "experiment_id", "run_id", "metadata", "tags",
         "session_id", "user_id", "request_preview", "response_preview", "attachments", "outputs_extracted",
-        "artifact_location",
+        "artifact_location", "size",
     )
 
     def __init__(
@@ -47,7 +47,9 @@ class RecordedSpan:
         self.artifact_location: str | None = None
         # serialized now: the caller may change what it passed (append to its messages list)
         # as soon as the call returns
-        inputs = _attachments.extract(inputs, self.trace_id, self.attachments)
+        size, binary = measured(inputs)
+        if binary:
+            inputs = _attachments.extract(inputs, self.trace_id, self.attachments)
         self.inputs_json = dump_span_attribute_value(inputs) if inputs is not None else None
         self.outputs: Any = None
         self.attributes = dict(attributes)
@@ -63,10 +65,15 @@ class RecordedSpan:
         self.tags = dict(tags or {})
         self.request_preview: str | None = None
         self.response_preview: str | None = None
+        self.size = 0  # bytes of recorded content, for the export queue's bound (set at the end)
 
     @property
     def trace_id(self) -> str:
         return f"tr-{self.otel_trace_id:032x}"
+
+    def spans(self) -> list["RecordedSpan"]:
+        """The trace's spans, root first."""
+        return [self]
 
     def extracted_outputs(self) -> Any:
         """The outputs with their binary payloads moved to attachments (once, on the writer's thread)."""
@@ -97,5 +104,43 @@ class RecordedSpan:
         self.outputs = outputs
         if attributes:
             self.attributes.update(attributes)
+        size, binary = measured(outputs)
+        self.outputs_extracted = not binary  # nothing MLflow's extractor would take: no walk on the writer
+        self.size = (len(self.inputs_json or "") + size
+                     + sum(_attachments.size_of(a) for a in self.attachments.values()))
         _compat.set_last_active_trace_id(self.trace_id)
         _export.EXPORTER.submit(self)
+
+
+def measured(value: Any, budget: int = 10_000) -> tuple[int, bool]:
+    """About the bytes ``value`` takes as JSON, and whether it may hold a binary payload (a data
+    URL, or a long string without spaces, as base64 is); at most ``budget`` items are walked (a
+    larger value is counted by what was walked, scaled up, and is taken to hold one)."""
+    total = 0
+    binary = False
+    stack = [value]
+    walked = 0
+    while stack and walked < budget:
+        item = stack.pop()
+        walked += 1
+        if isinstance(item, str):
+            total += len(item) + 2
+            if not binary and len(item) >= 32 and (item.startswith("data:") or " " not in item[:64]):
+                binary = True
+        elif isinstance(item, dict):
+            total += 2 + 4 * len(item)
+            for key, inner in item.items():
+                total += len(key) if isinstance(key, str) else 8
+                stack.append(inner)
+        elif isinstance(item, (list, tuple)):
+            total += 2 + len(item)
+            stack.extend(item)
+        elif isinstance(item, (int, float, bool)) or item is None:
+            total += 8
+        else:  # bytes, an Attachment, an object the JSON encoder will describe
+            total += len(item) * 4 // 3 if isinstance(item, (bytes, bytearray)) else 64
+            binary = True
+    if stack:
+        total = total * (walked + len(stack)) // max(walked, 1)
+        binary = True
+    return total, binary
