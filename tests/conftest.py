@@ -19,6 +19,7 @@ import pytest
 import vcr
 
 import autolog
+from echo import echo, echo_burst, echo_client  # noqa: F401 - the tests import them from here
 from autolog._export import exporter as _export
 from autolog._config import STATE
 from autolog._cli.demo import http_library
@@ -84,36 +85,6 @@ def only_span(experiment_id):
     spans = found[0].data.spans
     assert len(spans) == 1, [s.name for s in spans]
     return spans[0]
-
-
-def echo(request):
-    """A chat completion whose answer repeats the question, so each span can be matched to its call."""
-    asked = json.loads(request.content)["messages"][0]["content"]
-    return OPENAI_HTTP.Response(200, json={
-        "id": "chatcmpl-echo", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": f"echo {asked}"}}],
-        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}})
-
-
-def echo_client():
-    """An OpenAI client answered in memory by ``echo``: the SDK's own work, no network."""
-    return openai.OpenAI(api_key="sk-test", max_retries=0, base_url="http://echo.invalid/v1",
-                         http_client=OPENAI_HTTP.Client(transport=OPENAI_HTTP.MockTransport(echo)))
-
-
-def echo_burst(threads: int = 8, calls: int = 25) -> list[str]:
-    """``threads`` threads making ``calls`` echo chat calls each; the questions asked, t{thread}-{i}."""
-    def work(t):
-        client = echo_client()
-        for i in range(calls):
-            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"t{t}-{i}"}])
-
-    running = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-    for thread in running:
-        thread.start()
-    for thread in running:
-        thread.join()
-    return [f"t{t}-{i}" for t in range(threads) for i in range(calls)]
 
 
 def usage_of(span):

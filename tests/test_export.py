@@ -248,10 +248,18 @@ def test_a_forked_child_writes_its_own_traces_once(tmp_path):
         ["parent-0", "parent-1", "parent-2", "parent-last", "child-0", "child-1", "child-2", "child-3", "mp-0", "mp-1"])
 
 
-def test_invalid_export_options_are_refused_at_autolog_time():
-    for bad in ({"queue_size": 0}, {"queue_size": "10"}, {"queue_wait": -1}, {"exit_timeout": "soon"}):
-        with pytest.raises(TypeError):
-            autolog.autolog(**bad)
+@pytest.mark.parametrize("bad, error", [
+    ({"queue_size": "10"}, TypeError), ({"queue_size": True}, TypeError), ({"exit_timeout": "soon"}, TypeError),
+    ({"flush_on_sigterm": 1}, TypeError),
+    ({"queue_size": 0}, ValueError), ({"queue_size": 10**9}, ValueError), ({"queue_bytes": 10}, ValueError),
+    ({"queue_wait": -1}, ValueError), ({"queue_wait": float("inf")}, ValueError),
+    ({"exit_timeout": float("inf")}, ValueError), ({"exit_timeout": float("nan")}, ValueError),
+    ({"exit_limit": 10**9}, ValueError), ({"exit_timeout": 10, "exit_limit": 5}, ValueError),
+])
+def test_invalid_export_options_are_refused_at_autolog_time(bad, error):
+    with pytest.raises(error, match="autolog\\(\\) option"):
+        autolog.autolog(**bad)
+    assert _export.EXPORTER.settings == _export.ExportSettings()  # nothing half-applied
 
 
 def test_the_default_experiment_is_looked_up_by_the_writer_not_the_caller(experiment, batched, monkeypatch):

@@ -529,12 +529,16 @@ class Exporter:
             if not self._healthy:
                 why = "the store could not be reached"
             elif self._busy:
-                why = f"the store was still busy {self._busy}"
+                why = f"the writer was still {self._busy}"
             else:
                 why = "the store was still writing"
             self._count_dropped(left, "exit", f"the process exited before they were stored: {why} "
                                               f"(waited {_now() - started:.1f}s)")
         self._maybe_warn("exit", "at exit: the count since the last warning", force=True)
+        if self._busy:
+            from .store_setup import abandon
+
+            abandon()
 
     def _after_fork_in_child(self) -> None:
         sinks = self._sinks

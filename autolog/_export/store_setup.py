@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 _logger = logging.getLogger("autolog")
 
 _ready: set[str] = set()
+_making: set[str] = set()  # private files being made now
 STALE_AFTER = 3600.0  # seconds after which a private file left by a killed process is removed
 
 
@@ -61,6 +62,7 @@ def _create(path: str) -> None:
     _remove_stale(path)
     private = f"{path}.autolog-{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
     started = time.monotonic()
+    _making.add(private)
     try:
         _initialize(private)
         try:
@@ -72,11 +74,23 @@ def _create(path: str) -> None:
                 os.replace(private, path)
         _logger.debug("autolog: created the store %s in %.1fs", path, time.monotonic() - started)
     finally:
-        for leftover in (private, private + "-journal"):
-            try:
-                os.unlink(leftover)
-            except FileNotFoundError:
-                pass
+        _making.discard(private)
+        _unlink(private)
+
+
+def _unlink(private: str) -> None:
+    for leftover in (private, private + "-journal"):
+        try:
+            os.unlink(leftover)
+        except OSError:
+            pass
+
+
+def abandon() -> None:
+    """At an exit that stops waiting while a store is being made: its private file is removed
+    (the half-made store was never visible under the store's name)."""
+    for private in list(_making):
+        _unlink(private)
 
 
 def _initialize(path: str) -> None:

@@ -18,6 +18,7 @@ from . import spans as _spans
 from . import streams as _streams
 from .._config import CONTEXT, IN_CALL, STATE, Options, child_tracing_active, tracing_active
 from .kinds import Kind, field
+from .redaction import without_credentials
 
 _logger = logging.getLogger("autolog")
 
@@ -207,6 +208,8 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
             given = call_inputs(kwargs)
             if kind.inputs is not None:
                 given = kind.inputs(given)
+            if isinstance(given, Mapping):
+                given = without_credentials(given)
             inputs = recorded(options, _attachments.describe_files(given) if kind.takes_files else given, "inputs")
         metadata, tags = _trace_context(options)
         nests = kind.user_code or (kind.nests is not None and kind.nests(kwargs))
