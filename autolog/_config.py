@@ -114,6 +114,10 @@ SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("autolog_suspen
 # one span (or, under a call that nests, a child span: see Kind.nests).
 IN_CALL: contextvars.ContextVar[Any] = contextvars.ContextVar("autolog_in_call", default=None)
 
+# The running call that runs others (see Kind.nests): the token usage of the calls made inside it
+# adds up on its span.
+USAGE_TOTAL: contextvars.ContextVar[Any] = contextvars.ContextVar("autolog_usage_total", default=None)
+
 
 @dataclasses.dataclass(frozen=True)
 class TraceContext:

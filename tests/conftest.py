@@ -37,8 +37,19 @@ VCR = vcr.VCR(
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def working_folder(tmp_path_factory):
+    """The suite runs in a temporary folder: what MLflow writes relative to the working directory
+    (./mlruns, the artifacts of experiments in a local store) stays out of the checkout."""
+    folder = tmp_path_factory.mktemp("cwd")
+    previous = os.getcwd()
+    os.chdir(folder)
+    yield folder
+    os.chdir(previous)
+
+
 @pytest.fixture(scope="session")
-def tracking_uri(tmp_path_factory):
+def tracking_uri(tmp_path_factory, working_folder):
     uri = f"sqlite:///{tmp_path_factory.mktemp('store')}/mlflow.db"
     mlflow.set_tracking_uri(uri)
     logging.getLogger("mlflow").setLevel(logging.ERROR)
@@ -57,6 +68,9 @@ def traced():
     autolog.autolog()
     yield
     autolog.revert()
+    autolog.flush(10)
+    # losses a test caused on purpose (and checked) are not the exit warning of the whole run
+    _export.EXPORTER._unreported = _export._Unreported()
     _export.EXPORTER.settings = _export.ExportSettings()
     _export.EXPORTER._healthy = True
     STATE.enabled = True

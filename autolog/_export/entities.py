@@ -37,22 +37,25 @@ class SpanView(NamedTuple):
 
 
 def span_views(record, *, trace_info_as_attributes: bool = False) -> list[SpanView]:
-    """The trace's spans, root first."""
-    return [SpanView(record.otel_span_id, None, record.name, record.span_type, record.start_ns, record.end_ns,
-                     span_attributes(record, trace_info_as_attributes=trace_info_as_attributes),
-                     record.attributes, record.events, record.error)]
+    """The trace's spans, root first, each after its parent."""
+    return [SpanView(span.otel_span_id, span.parent.otel_span_id if span.parent is not None else None, span.name,
+                     span.span_type, span.start_ns, span.end_ns,
+                     span_attributes(span, record, trace_info_as_attributes=trace_info_as_attributes),
+                     span.attributes, span.events, span.error)
+            for span in record.spans()]
 
 
-def span_attributes(record, *, trace_info_as_attributes: bool) -> dict[str, str]:
-    """The root span's attributes as MLflow stores them: every value JSON-encoded. Where the trace
-    rows are not written apart (OTLP), the session, the user and the tags ride along as the
+def span_attributes(record, root, *, trace_info_as_attributes: bool) -> dict[str, str]:
+    """A span's attributes as MLflow stores them: every value JSON-encoded. Where the trace rows
+    are not written apart (OTLP), the root carries the session, the user and the tags as the
     attributes MLflow's ingestion turns back into trace info."""
     dump = dump_span_attribute_value
     attributes = {
-        SpanAttributeKey.REQUEST_ID: dump(record.trace_id),
+        SpanAttributeKey.REQUEST_ID: dump(root.trace_id),
         SpanAttributeKey.SPAN_TYPE: dump(record.span_type),
     }
-    if hasattr(SpanAttributeKey, "EXPERIMENT_ID"):
+    is_root = record is root
+    if is_root and hasattr(SpanAttributeKey, "EXPERIMENT_ID"):
         attributes[SpanAttributeKey.EXPERIMENT_ID] = dump(record.experiment_id)
     if record.inputs_json is not None:
         attributes[SpanAttributeKey.INPUTS] = record.inputs_json
@@ -63,7 +66,7 @@ def span_attributes(record, *, trace_info_as_attributes: bool) -> dict[str, str]
         attributes[SpanAttributeKey.OUTPUTS] = dump(outputs)
     if level := _compat.log_level(record.span_type, failed=record.error is not None):
         attributes[level[0]] = level[1]
-    if trace_info_as_attributes:
+    if trace_info_as_attributes and is_root:
         if record.session_id is not None:
             attributes[_SESSION_ATTRIBUTE] = dump(record.session_id)
         if record.user_id is not None:

@@ -16,7 +16,7 @@ from . import previews as _previews
 from . import raw_responses as _raw_responses
 from . import spans as _spans
 from . import streams as _streams
-from .._config import CONTEXT, IN_CALL, STATE, Options, child_tracing_active, tracing_active
+from .._config import CONTEXT, IN_CALL, STATE, USAGE_TOTAL, Options, child_tracing_active, tracing_active
 from .kinds import Kind, field
 from .redaction import without_credentials
 
@@ -89,7 +89,8 @@ def _trace_context(options: Options) -> tuple[dict[str, str] | None, dict[str, s
 class Call:
     """The span of one SDK call; ends exactly once."""
 
-    __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide", "nests")
+    __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide", "nests",
+                 "total_into", "children_usage")
 
     def __init__(self, span, kind: Kind, options: Options, request_preview: str | None,
                  send_kwargs: Mapping[str, Any], hide=None, nests: bool = False) -> None:
@@ -102,6 +103,17 @@ class Call:
         self.send_kwargs = send_kwargs  # what the SDK method is called with
         self.hide = hide  # stream items the caller must not see (see RequestChange)
         self.nests = nests  # child targets are traced under this call (see Kind.nests)
+        # MLflow counts a trace's tokens (and cost) on the top-most spans that carry them: a call
+        # that runs other calls carries their total, which each adds to it as it ends
+        self.total_into = USAGE_TOTAL.get()
+        self.children_usage: dict[str, int] | None = None
+
+    def add_child_usage(self, usage: Mapping[str, Any]) -> None:
+        total = self.children_usage if self.children_usage is not None else {}
+        for key, value in usage.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
+        self.children_usage = total
 
     def _response_attributes(self, response: Any) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
@@ -143,6 +155,10 @@ class Call:
             attributes = self._response_attributes(response)
             if extra:
                 attributes.update(extra)
+            if self.children_usage:
+                attributes[SpanAttributeKey.CHAT_USAGE] = self.children_usage
+            if self.total_into is not None and (usage := attributes.get(SpanAttributeKey.CHAT_USAGE)):
+                self.total_into.add_child_usage(usage)
             outputs = self._outputs(response)
             self.span.set_previews(self.request_preview, self._response_preview(outputs, error))
             if error is None:
@@ -225,10 +241,16 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         return None
 
 
-def _running(call: Call):
-    """What IN_CALL holds while the call runs: the call itself, or nothing inside the user's own
-    code, where every call is traced again."""
-    return None if call.kind.user_code else call
+def _enter(call: Call) -> tuple:
+    """While the call runs: IN_CALL holds it (or nothing inside the user's own code, where every
+    call is traced again), and a call that runs others takes their token usage."""
+    return IN_CALL.set(None if call.kind.user_code else call), USAGE_TOTAL.set(call) if call.nests else None
+
+
+def _leave(tokens: tuple) -> None:
+    IN_CALL.reset(tokens[0])
+    if tokens[1] is not None:
+        USAGE_TOTAL.reset(tokens[1])
 
 
 def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, child: bool = False):
@@ -265,14 +287,14 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, chi
         call = begin(kind, method, instance, kwargs, args)
         if call is None:
             return wrapped(*args, **kwargs)
-        token = IN_CALL.set(_running(call))
+        tokens = _enter(call)
         try:
             result = wrapped(*args, **call.send_kwargs)
         except BaseException as error:
             call.fail(error)
             raise
         finally:
-            IN_CALL.reset(token)
+            _leave(tokens)
         return call.returned(result)
 
     return wrapper
@@ -290,12 +312,12 @@ async def _traced_await(kind: Kind, method: str, instance: Any, args: tuple, kwa
     if call.send_kwargs is not kwargs:
         pending.close()
         pending = resend(**call.send_kwargs)
-    token = IN_CALL.set(_running(call))
+    tokens = _enter(call)
     try:
         result = await pending
     except BaseException as error:
         call.fail(error)
         raise
     finally:
-        IN_CALL.reset(token)
+        _leave(tokens)
     return call.returned(result)
