@@ -75,13 +75,32 @@ class StreamState:
             return None
 
     def end(self, how: str) -> None:
-        """exhausted, closed early, or abandoned: the span ends OK with what was read."""
+        """exhausted, closed early, or abandoned: the span ends OK with what was read, unless the
+        stream itself said it failed (an error event the SDK passes on or skips without raising)."""
         if self.call.ended:
+            return
+        failure = self._reported_failure()
+        if failure is not None:
+            try:
+                self.call.fail(failure, self._assembled(), self._attributes("error"))
+            except Exception:
+                _logger.debug("autolog: could not end a stream's span", exc_info=True)
             return
         try:
             self.call.finish(self._assembled(), self._attributes(how))
         except Exception:
             _logger.debug("autolog: could not end a stream's span", exc_info=True)
+
+    def _reported_failure(self) -> BaseException | None:
+        """What an accumulator with a ``failure()`` method says went wrong in the stream, if anything."""
+        report = getattr(self.accumulator, "failure", None)
+        if report is None:
+            return None
+        try:
+            return report()
+        except Exception:
+            _logger.debug("autolog: could not read the stream's failure", exc_info=True)
+            return None
 
     def fail(self, error: BaseException) -> None:
         if self.call.ended:
