@@ -29,6 +29,9 @@ class Provider:
     # the mlflow.llm.provider of a call, from the resource it is made on (an OpenAI-compatible
     # server behind base_url is named for what it is)
     resolve_name: Callable[[Any], str] | None = None
+    # the attribute of what an entered stream manager (Target.deferred) returns that holds the raw
+    # stream: the SDK's helper stream's (openai, anthropic), or the data of cohere's HttpResponse
+    entered_stream: str = "_raw_stream"
 
     def name_of(self, resource: Any) -> str:
         if self.resolve_name is not None:
