@@ -1,11 +1,16 @@
 """Tracing for Cohere's ``cohere`` SDK, API v2: ``ClientV2`` and ``AsyncClientV2`` (and a v1
-client's ``.v2``) chat, chat_stream, embed and rerank. The methods are patched where they are
-defined, on the v2 clients' base classes.
+client's ``.v2``) chat, chat_stream, embed and rerank.
 
-A client binds ``chat`` and ``chat_stream`` when it is made (to warn about experimental
-arguments): a client made before ``autolog()`` keeps calling the SDK's own methods for those two."""
+A client binds its ``chat`` (and ``chat_stream``) into the instance when it is made, to check and
+warn about arguments; patching the client classes would miss every client made before
+``autolog()`` and keep tracing those made before ``revert()``. So chat and chat_stream are patched
+one layer down, on the raw client the public methods call (and ``with_raw_response`` returns); there
+``chat_stream`` is a context manager that sends the request when entered and returns an
+``HttpResponse`` whose data is the stream of events. embed and rerank are looked up on the class
+at each call and are patched there."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from mlflow.entities import SpanType
@@ -18,14 +23,17 @@ from . import _messages as messages
 from . import _previews as previews
 from ._accumulator import ChatAccumulator
 
+_RAW = "cohere.v2.raw_client"
 _V2 = "cohere.v2.client"
 
-# chat_stream is a generator function (an async generator function on the async client): the
-# request goes out when the caller starts reading, and the span ends with the stream.
 TARGETS = [
-    Target(_V2, cls, method, kind)
-    for cls in ("V2Client", "AsyncV2Client")
-    for method, kind in (("chat", "chat"), ("chat_stream", "chat"), ("embed", "embed"), ("rerank", "rerank"))
+    Target(_RAW, f"{prefix}RawV2Client", method, f"{prefix}{method}", deferred=method == "chat_stream")
+    for prefix in ("", "Async")
+    for method in ("chat", "chat_stream")
+] + [
+    Target(_V2, f"{prefix}V2Client", method, method)
+    for prefix in ("", "Async")
+    for method in ("embed", "rerank")
 ]
 
 
@@ -39,22 +47,29 @@ def _kinds() -> dict[str, Kind]:
         async_stream_types=(),
         read_response_types=(),
         open_response_types=(),
+        entered_stream="_data",  # the raw chat_stream's HttpResponse holds the events here
     )
-    return {
-        "chat": Kind("chat", SpanType.CHAT_MODEL, provider, attrs.usage, ChatAccumulator, attrs.chat_tools,
-                     output=attrs.output, inputs=attrs.inputs, request_preview=previews.chat_request,
-                     response_preview=previews.chat_response, request_messages=messages.request_messages,
-                     response_messages=messages.response_messages),
-        "embed": Kind("embed", SpanType.EMBEDDING, provider, attrs.embedding_usage, chat=False, output=attrs.output,
-                      inputs=attrs.inputs, request_preview=previews.embed_request,
-                      response_preview=previews.embed_response),
-        "rerank": Kind("rerank", SpanType.RERANKER, provider, attrs.no_usage, chat=False, output=attrs.output,
-                       inputs=attrs.inputs, request_preview=previews.rerank_request,
-                       response_preview=previews.rerank_response),
+    chat = Kind("chat", SpanType.CHAT_MODEL, provider, attrs.usage, ChatAccumulator, attrs.chat_tools,
+                output=attrs.output, inputs=attrs.inputs, request_preview=previews.chat_request,
+                response_preview=previews.chat_response, request_messages=messages.request_messages,
+                response_messages=messages.response_messages)
+    kinds = {
+        # named for the client the caller holds, not for the raw client underneath
+        f"{prefix}{method}": dataclasses.replace(chat, name=f"{prefix}{method}",
+                                                  span_name=lambda _, name=f"{prefix}ClientV2.{method}": name)
+        for prefix in ("", "Async")
+        for method in ("chat", "chat_stream")
     }
+    kinds["embed"] = Kind("embed", SpanType.EMBEDDING, provider, attrs.embedding_usage, chat=False,
+                          output=attrs.output, inputs=attrs.inputs, request_preview=previews.embed_request,
+                          response_preview=previews.embed_response)
+    kinds["rerank"] = Kind("rerank", SpanType.RERANKER, provider, attrs.no_usage, chat=False, output=attrs.output,
+                           inputs=attrs.inputs, request_preview=previews.rerank_request,
+                           response_preview=previews.rerank_response)
+    return kinds
 
 
-_patches = ProviderPatches("cohere", TARGETS, _kinds, floor=(5, 13))
+_patches = ProviderPatches("cohere", TARGETS, _kinds, floor=(5, 16))
 
 
 def autolog(**options: Any) -> None:

@@ -22,6 +22,11 @@ def _counts(holder: Any) -> tuple[Any, Any] | None:
     return None
 
 
+def unwrap(response: Any) -> Any:
+    """The raw client's HttpResponse holds the SDK object the public method returns."""
+    return response.data if type(response).__name__ in ("HttpResponse", "AsyncHttpResponse") else response
+
+
 def _holders(response: Any):
     """Today's responses and stream ends carry the counts in ``usage``; embed and rerank responses,
     and the chat responses of the 2024 experimental v2 API, in ``meta``."""
@@ -32,7 +37,7 @@ def _holders(response: Any):
 
 
 def usage(response: Any) -> dict[str, int] | None:
-    for holder in _holders(response):
+    for holder in _holders(unwrap(response)):
         counts = _counts(holder)
         if counts is None:
             continue
@@ -72,9 +77,10 @@ def plain(value: Any, depth: int = 0) -> Any:
 
 
 def inputs(given: Mapping[str, Any]) -> dict[str, Any]:
-    """The call's arguments as JSON; request_options without its extra headers, which may carry
+    """The call's arguments as JSON, without those the caller left out (the raw client receives them
+    as the SDK's OMIT, an Ellipsis); request_options without its extra headers, which may carry
     credentials."""
-    recorded = plain(given)
+    recorded = plain({k: v for k, v in given.items() if v is not ...})
     options = recorded.get("request_options")
     if isinstance(options, Mapping):
         kept = {k: v for k, v in options.items() if k != "additional_headers"}
@@ -82,11 +88,13 @@ def inputs(given: Mapping[str, Any]) -> dict[str, Any]:
             recorded["request_options"] = kept
         else:
             del recorded["request_options"]
+    elif "request_options" in recorded and options is None:
+        del recorded["request_options"]
     return recorded
 
 
 def output(response: Any) -> Any:
-    return dump(response)
+    return dump(unwrap(response))
 
 
 def chat_tools(kwargs: Mapping[str, Any]) -> list[dict] | None:
