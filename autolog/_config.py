@@ -112,8 +112,9 @@ CONTEXT: contextvars.ContextVar[TraceContext | None] = contextvars.ContextVar("a
 
 def _logging(provider: str) -> bool:
     """The provider is configured (autolog() ran and revert() did not follow) and records traces.
-    A reverted provider's wrappers may live on in SDK objects that bound a patched method when
-    they were made (cohere's clients do): they must trace nothing either."""
+    A reverted provider's wrappers live on in methods bound while patched (``create =
+    client.chat.completions.create``, an SDK object that binds its methods when it is made): they
+    must trace nothing either."""
     options = STATE.by_provider.get(provider)
     return options is not None and options.log_traces
 

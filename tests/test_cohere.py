@@ -387,18 +387,24 @@ def test_redact(experiment):
     assert QUESTION not in str(span.to_dict()) and ANSWER not in str(span.to_dict())
 
 
-def test_revert_also_silences_clients_made_while_patched(experiment):
+def test_revert_also_silences_methods_bound_while_patched(experiment):
     from cohere.v2.client import V2Client
     from cohere.v2.raw_client import RawV2Client
 
-    made_while_patched = client()  # binds chat and chat_stream into the instance
+    made_while_patched = client()
+    rerank = made_while_patched.rerank  # bound while patched: holds the package's wrapper
     autolog.revert()
     assert not hasattr(RawV2Client.__dict__["chat"], "__wrapped__")
     assert not hasattr(V2Client.__dict__["rerank"], "__wrapped__")
-    for made in (made_while_patched, client()):
-        with cassette("chat"):
-            made.chat(**ASK)
+    with cassette("chat"):
+        made_while_patched.chat(**ASK)
+    with cassette("rerank"):
+        rerank(model="rerank-v3.5", query=QUESTION, documents=["a", "b", "c"], top_n=2)
     assert traces(experiment) == []
+    autolog.autolog()
+    with cassette("rerank"):
+        rerank(model="rerank-v3.5", query=QUESTION, documents=["a", "b", "c"], top_n=2)
+    assert len(traces(experiment)) == 1
 
 
 def test_clients_made_before_autolog(mode, experiment):
