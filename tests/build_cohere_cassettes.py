@@ -118,8 +118,54 @@ def cohere_cassettes() -> dict[str, list[dict]]:
     return c
 
 
+V1 = "https://api.cohere.com/v1"
+
+
+def ndjson(events: list[dict]) -> str:
+    """API v1 streams: one JSON object a line."""
+    return "".join(json.dumps(e) + "\n" for e in events)
+
+
+def v1_meta(billed=(8, 7), tokens=(70, 9)):
+    return {"api_version": {"version": "1"}, "billed_units": {"input_tokens": billed[0], "output_tokens": billed[1]},
+            "tokens": {"input_tokens": tokens[0], "output_tokens": tokens[1]}}
+
+
+def v1_cassettes() -> dict[str, list[dict]]:
+    """The legacy cohere.Client (API v1): chat, generate, their streams, rerank."""
+    ask = {"model": "command-r-08-2024", "message": QUESTION, "preamble": "Answer in one sentence.",
+           "chat_history": [{"role": "USER", "message": "Hi"}, {"role": "CHATBOT", "message": "Hello! How can I help?"}]}
+    response = {"response_id": "v1r-0001", "text": "The capital of France is Paris.", "generation_id": "v1g-0001",
+                "finish_reason": "COMPLETE", "chat_history": [], "meta": v1_meta()}
+    c = {}
+    c["v1_chat"] = [interaction(f"{V1}/chat", ask, 200, response)]
+    c["v1_chat_stream"] = [interaction(f"{V1}/chat", {**ask, "stream": True}, 200, ndjson(
+        [{"is_finished": False, "event_type": "stream-start", "generation_id": "v1g-0002"}]
+        + [{"is_finished": False, "event_type": "text-generation", "text": p} for p in PARIS]
+        + [{"is_finished": True, "event_type": "stream-end", "finish_reason": "COMPLETE",
+            "response": {**response, "generation_id": "v1g-0002"}}]))]
+    prompt = {"model": "command", "prompt": "Write a tagline for a bakery.", "max_tokens": 20}
+    c["v1_generate"] = [interaction(f"{V1}/generate", prompt, 200, {
+        "id": "v1gen-0001", "prompt": prompt["prompt"], "meta": v1_meta((7, 6), (7, 6)),
+        "generations": [{"id": "v1gen-0001-0", "text": "Fresh from our oven to your table.", "finish_reason": "COMPLETE"}]})]
+    pieces = ["Fresh", " from", " our oven", " to your table."]
+    c["v1_generate_stream"] = [interaction(f"{V1}/generate", {**prompt, "stream": True}, 200, ndjson(
+        [{"is_finished": False, "event_type": "text-generation", "text": p} for p in pieces]
+        + [{"is_finished": True, "event_type": "stream-end", "finish_reason": "COMPLETE", "response": {
+            "id": "v1gen-0002", "prompt": prompt["prompt"],
+            "generations": [{"id": "v1gen-0002-0", "index": 0, "text": "".join(pieces), "finish_reason": "COMPLETE"}]}}]))]
+    c["v1_generate_stream_error"] = [interaction(f"{V1}/generate", {**prompt, "stream": True}, 200, ndjson(
+        [{"is_finished": False, "event_type": "text-generation", "text": p} for p in pieces[:2]]
+        + [{"is_finished": True, "event_type": "stream-error", "finish_reason": "ERROR", "err": "the model stopped"}]))]
+    c["v1_rerank"] = [interaction(f"{V1}/rerank", {"model": "rerank-english-v3.0", "query": QUESTION,
+                                                    "documents": ["Berlin is in Germany.", "Paris is the capital of France."]}, 200, {
+        "id": "v1rr-0001", "results": [{"index": 1, "relevance_score": 0.97}, {"index": 0, "relevance_score": 0.02}],
+        "meta": {"api_version": {"version": "1"}, "billed_units": {"search_units": 1}}})]
+    return c
+
+
 def main() -> None:
-    for name, interactions in cohere_cassettes().items():
+    for name, interactions in {**cohere_cassettes(), **v1_cassettes()}.items():
         write(ROOT / "cassettes" / "cohere" / f"{name}.yaml", interactions)
 
 

@@ -7,7 +7,10 @@ warn about arguments; patching the client classes would miss every client made b
 one layer down, on the raw client the public methods call (and ``with_raw_response`` returns); there
 ``chat_stream`` is a context manager that sends the request when entered and returns an
 ``HttpResponse`` whose data is the stream of events. embed and rerank are looked up on the class
-at each call and are patched there."""
+at each call and are patched there.
+
+The legacy ``cohere.Client`` (API v1) is traced the same way, on its raw client: chat,
+chat_stream, generate, generate_stream and rerank."""
 from __future__ import annotations
 
 import dataclasses
@@ -21,10 +24,12 @@ from .._tracing.provider import ProviderPatches
 from . import _attributes as attrs
 from . import _messages as messages
 from . import _previews as previews
+from . import _v1 as v1
 from ._accumulator import ChatAccumulator
 
 _RAW = "cohere.v2.raw_client"
 _V2 = "cohere.v2.client"
+_V1_RAW = "cohere.raw_base_client"
 
 TARGETS = [
     Target(_RAW, f"{prefix}RawV2Client", method, f"{prefix}{method}", deferred=method == "chat_stream")
@@ -34,6 +39,11 @@ TARGETS = [
     Target(_V2, f"{prefix}V2Client", method, method)
     for prefix in ("", "Async")
     for method in ("embed", "rerank")
+] + [
+    # API v1 (the legacy cohere.Client): its chat is bound at construction too
+    Target(_V1_RAW, f"{prefix}RawBaseCohere", method, f"v1_{prefix}{method}", deferred=method.endswith("_stream"))
+    for prefix in ("", "Async")
+    for method in ("chat", "chat_stream", "generate", "generate_stream", "rerank")
 ]
 
 
@@ -66,6 +76,17 @@ def _kinds() -> dict[str, Kind]:
     kinds["rerank"] = Kind("rerank", SpanType.RERANKER, provider, attrs.no_usage, chat=False, output=attrs.output,
                            inputs=attrs.inputs, request_preview=previews.rerank_request,
                            response_preview=previews.rerank_response)
+    v1_chat = dataclasses.replace(chat, new_accumulator=v1.ChatAccumulator, tools=v1.chat_tools,
+                                  request_preview=v1.chat_request, response_preview=v1.chat_response,
+                                  request_messages=v1.request_messages, response_messages=v1.response_messages)
+    v1_generate = Kind("generate", SpanType.LLM, provider, attrs.usage, v1.GenerateAccumulator, chat=False,
+                       output=attrs.output, inputs=attrs.inputs, request_preview=v1.generate_request,
+                       response_preview=v1.generate_response)
+    for prefix in ("", "Async"):
+        for method, kind in (("chat", v1_chat), ("chat_stream", v1_chat), ("generate", v1_generate),
+                             ("generate_stream", v1_generate), ("rerank", kinds["rerank"])):
+            kinds[f"v1_{prefix}{method}"] = dataclasses.replace(
+                kind, name=f"v1_{prefix}{method}", span_name=lambda _, name=f"{prefix}Client.{method}": name)
     return kinds
 
 

@@ -19,7 +19,15 @@ def dump(obj: Any) -> Any:
     if isinstance(obj, list):
         return [dump(o) for o in obj]
     dumper = getattr(obj, "model_dump", None)
-    return dumper(mode="json", by_alias=True, exclude_none=True) if callable(dumper) else obj
+    if not callable(dumper):
+        return obj
+    data = dumper(mode="json", exclude_none=True)
+    try:  # fields named apart from the wire (float_ for "float") carry their wire name as metadata
+        from cohere.core.serialization import convert_and_respect_annotation_metadata
+
+        return convert_and_respect_annotation_metadata(object_=data, annotation=type(obj), direction="write")
+    except Exception:
+        return data
 
 
 def _on_wire(event: Any, name: str) -> bool:

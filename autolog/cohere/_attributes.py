@@ -78,9 +78,9 @@ def plain(value: Any, depth: int = 0) -> Any:
 
 def inputs(given: Mapping[str, Any]) -> dict[str, Any]:
     """The call's arguments as JSON, without those the caller left out (the raw client receives them
-    as the SDK's OMIT, an Ellipsis); request_options without its extra headers, which may carry
-    credentials."""
-    recorded = plain({k: v for k, v in given.items() if v is not ...})
+    as the SDK's OMIT, an Ellipsis, or None); request_options without its extra headers, which may
+    carry credentials."""
+    recorded = plain({k: v for k, v in given.items() if v is not ... and v is not None})
     options = recorded.get("request_options")
     if isinstance(options, Mapping):
         kept = {k: v for k, v in options.items() if k != "additional_headers"}
@@ -88,8 +88,6 @@ def inputs(given: Mapping[str, Any]) -> dict[str, Any]:
             recorded["request_options"] = kept
         else:
             del recorded["request_options"]
-    elif "request_options" in recorded and options is None:
-        del recorded["request_options"]
     return recorded
 
 
