@@ -234,7 +234,8 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         send, hide = (change.kwargs, change.hide) if change is not None else (sent, None)
         messages = None
         if kind.request_messages is not None and inputs is not None:
-            messages = _chat_messages(kind.request_messages, inputs)  # now: the caller may change its list later
+            # read now: the caller may change its list later; a request it cannot read gets no chat at all
+            messages = _chat_messages(kind.request_messages, inputs) or None
         return Call(span, kind, options, _previews.of_recorded(inputs, kind.request_preview), send, hide,
                     nests=nests and not kind.user_code, messages=messages)
     except Exception:

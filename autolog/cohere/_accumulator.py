@@ -67,6 +67,14 @@ def _message(event: Any) -> Any:
     return getattr(delta, "message", None) if delta is not None else None
 
 
+def _one(message: Any, name: str) -> Any:
+    """A tool call or citation of an event: one object, as the SDK types it (a list, if sent as one)."""
+    value = getattr(message, name, None)
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
 class ChatAccumulator:
     """chat_stream() -> a chat response: {id, finish_reason, message, usage}."""
 
@@ -94,8 +102,9 @@ class ChatAccumulator:
             if getattr(event, "logprobs", None) is not None:
                 self.logprobs.append(event.logprobs)
         elif kind == "tool-call-delta":
-            calls = getattr(_message(event), "tool_calls", None)
-            piece = getattr(getattr(calls, "function", None), "arguments", None)
+            calls = _one(_message(event), "tool_calls")
+            function = calls.get("function") if isinstance(calls, dict) else getattr(calls, "function", None)
+            piece = function.get("arguments") if isinstance(function, dict) else getattr(function, "arguments", None)
             call = self.tool_calls.get(event.index or 0)
             if call is None:
                 call = self.tool_calls[event.index or 0] = _ToolCall(None)
@@ -112,9 +121,9 @@ class ChatAccumulator:
             if piece:
                 block.text.append(piece)
         elif kind == "tool-call-start":
-            self.tool_calls[event.index or 0] = _ToolCall(getattr(_message(event), "tool_calls", None))
+            self.tool_calls[event.index or 0] = _ToolCall(_one(_message(event), "tool_calls"))
         elif kind == "citation-start":
-            citation = getattr(_message(event), "citations", None)
+            citation = _one(_message(event), "citations")
             if citation is not None:
                 self.citations.append(citation)
         elif kind == "message-start":
