@@ -140,13 +140,22 @@ class TraceContext:
 CONTEXT: contextvars.ContextVar[TraceContext | None] = contextvars.ContextVar("autolog_context", default=None)
 
 
+def _logging(provider: str) -> bool:
+    """The provider is configured (autolog() ran and revert() did not follow) and records traces.
+    A reverted provider's wrappers live on in methods bound while patched (``create =
+    client.chat.completions.create``, an SDK object that binds its methods when it is made): they
+    must trace nothing either."""
+    options = STATE.by_provider.get(provider)
+    return options is not None and options.log_traces
+
+
 def tracing_active(provider: str) -> bool:
     """The cheap gate every patched call passes first."""
     return (
         STATE.enabled
         and not SUSPENDED.get()
         and not IN_CALL.get()
-        and STATE.by_provider.get(provider, DEFAULT_OPTIONS).log_traces
+        and _logging(provider)
     )
 
 
@@ -158,8 +167,13 @@ def child_tracing_active(provider: str) -> bool:
         and getattr(parent, "nests", False)
         and STATE.enabled
         and not SUSPENDED.get()
-        and STATE.by_provider.get(provider, DEFAULT_OPTIONS).log_traces
+        and _logging(provider)
     )
+
+
+def forget(provider: str) -> None:
+    """revert(): the provider's wrappers still reachable trace nothing until autolog() again."""
+    STATE.by_provider.pop(provider, None)
 
 
 def configure(provider: str, options: Options) -> None:

@@ -23,6 +23,7 @@ from .redaction import without_credentials
 _logger = logging.getLogger("autolog")
 
 _UNSET_TYPES = frozenset({"NotGiven", "Omit"})
+CHAT_MESSAGES = "mlflow.chat.messages"  # the MLflow UI renders these as the chat, before any message format
 _HELPER_HEADER = "X-Stainless-Helper-Method"
 
 
@@ -90,10 +91,10 @@ class Call:
     """The span of one SDK call; ends exactly once."""
 
     __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide", "nests",
-                 "total_into", "children_usage")
+                 "total_into", "children_usage", "messages")
 
     def __init__(self, span, kind: Kind, options: Options, request_preview: str | None,
-                 send_kwargs: Mapping[str, Any], hide=None, nests: bool = False) -> None:
+                 send_kwargs: Mapping[str, Any], hide=None, nests: bool = False, messages: list | None = None) -> None:
         self.span = span
         self.kind = kind
         self.options = options
@@ -103,6 +104,7 @@ class Call:
         self.send_kwargs = send_kwargs  # what the SDK method is called with
         self.hide = hide  # stream items the caller must not see (see RequestChange)
         self.nests = nests  # child targets are traced under this call (see Kind.nests)
+        self.messages = messages  # the request's chat messages (see Kind.request_messages)
         # MLflow counts a trace's tokens (and cost) on the top-most spans that carry them: a call
         # that runs other calls carries their total, which each adds to it as it ends
         self.total_into = USAGE_TOTAL.get()
@@ -160,6 +162,9 @@ class Call:
             if self.total_into is not None and (usage := attributes.get(SpanAttributeKey.CHAT_USAGE)):
                 self.total_into.add_child_usage(usage)
             outputs = self._outputs(response)
+            if self.messages is not None:
+                if messages := self.messages + _chat_messages(self.kind.response_messages, outputs):
+                    attributes[CHAT_MESSAGES] = messages
             self.span.set_previews(self.request_preview, self._response_preview(outputs, error))
             if error is None:
                 self.span.end_ok(outputs, attributes, end_ns)
@@ -198,6 +203,17 @@ class Call:
         return result
 
 
+def _chat_messages(reader, recorded: Any) -> list:
+    """Chat messages read from what the span records; none where it holds no content."""
+    if reader is None or recorded is None:
+        return []
+    try:
+        return list(reader(recorded) or ())
+    except Exception:
+        _logger.debug("autolog: could not read the chat messages", exc_info=True)
+        return []
+
+
 def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], args: tuple = ()) -> Call | None:
     """Starts the span of a call; None (no span) if anything goes wrong."""
     try:
@@ -234,8 +250,12 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         if span is None:
             return None
         send, hide = (change.kwargs, change.hide) if change is not None else (sent, None)
+        messages = None
+        if kind.request_messages is not None and inputs is not None:
+            # read now: the caller may change its list later; a request it cannot read gets no chat at all
+            messages = _chat_messages(kind.request_messages, inputs) or None
         return Call(span, kind, options, _previews.of_recorded(inputs, kind.request_preview), send, hide,
-                    nests=nests and not kind.user_code)
+                    nests=nests and not kind.user_code, messages=messages)
     except Exception:
         _logger.debug("autolog: could not start the span of %s", method, exc_info=True)
         return None
