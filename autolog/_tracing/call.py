@@ -22,6 +22,8 @@ from .kinds import Kind, field
 _logger = logging.getLogger("autolog")
 
 _UNSET_TYPES = frozenset({"NotGiven", "Omit"})
+# MLflow's UI shows a span's chat from this attribute when it is set (see Kind.conversation_request)
+CHAT_MESSAGES = "mlflow.chat.messages"
 _HELPER_HEADER = "X-Stainless-Helper-Method"
 
 
@@ -88,10 +90,12 @@ def _trace_context(options: Options) -> tuple[dict[str, str] | None, dict[str, s
 class Call:
     """The span of one SDK call; ends exactly once."""
 
-    __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide", "nests")
+    __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide", "nests",
+                 "conversation")
 
     def __init__(self, span, kind: Kind, options: Options, request_preview: str | None,
-                 send_kwargs: Mapping[str, Any], hide=None, nests: bool = False) -> None:
+                 send_kwargs: Mapping[str, Any], hide=None, nests: bool = False,
+                 conversation: list | None = None) -> None:
         self.span = span
         self.kind = kind
         self.options = options
@@ -101,6 +105,7 @@ class Call:
         self.send_kwargs = send_kwargs  # what the SDK method is called with
         self.hide = hide  # stream items the caller must not see (see RequestChange)
         self.nests = nests  # child targets are traced under this call (see Kind.nests)
+        self.conversation = conversation  # the request's chat messages (see Kind.conversation_request)
 
     def _response_attributes(self, response: Any) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
@@ -143,6 +148,9 @@ class Call:
             if extra:
                 attributes.update(extra)
             outputs = self._outputs(response)
+            if self.conversation is not None:
+                attributes[CHAT_MESSAGES] = self.conversation + (
+                    _conversation(self.kind.conversation_response, outputs) or [])
             self.span.set_previews(self.request_preview, self._response_preview(outputs, error))
             if error is None:
                 self.span.end_ok(outputs, attributes, end_ns)
@@ -181,6 +189,17 @@ class Call:
         return result
 
 
+def _conversation(reader, recorded_value: Any) -> list | None:
+    """Chat messages read from what the span records; None where there is nothing to read."""
+    if reader is None or recorded_value is None:
+        return None
+    try:
+        return reader(recorded_value) or None
+    except Exception:
+        _logger.debug("autolog: could not read the conversation", exc_info=True)
+        return None
+
+
 def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], args: tuple = ()) -> Call | None:
     """Starts the span of a call; None (no span) if anything goes wrong."""
     try:
@@ -216,7 +235,8 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
             return None
         send, hide = (change.kwargs, change.hide) if change is not None else (sent, None)
         return Call(span, kind, options, _previews.of_recorded(inputs, kind.request_preview), send, hide,
-                    nests=nests and not kind.user_code)
+                    nests=nests and not kind.user_code,
+                    conversation=_conversation(kind.conversation_request, inputs))
     except Exception:
         _logger.debug("autolog: could not start the span of %s", method, exc_info=True)
         return None

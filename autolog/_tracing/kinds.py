@@ -82,6 +82,14 @@ class Kind:
     takes_files: bool = False  # files in the request are recorded as name, media type and size
     # change_request(kwargs, provider_name, stream_usage option) -> RequestChange or None
     change_request: Callable[[Mapping[str, Any], str, bool | None], RequestChange | None] | None = None
+    # The conversation as OpenAI-style chat messages (mlflow.chat.messages), for an SDK whose request
+    # or response the MLflow UI cannot read as chat whatever mlflow.message.format says: the UI shows
+    # this attribute as the chat first. Read from what the span records (so capture_content and
+    # redact apply): conversation_request(recorded inputs) when the call starts, since the caller
+    # may change its messages list while a stream runs; conversation_response(recorded outputs)
+    # when it ends. Each returns a list of messages, or None.
+    conversation_request: Callable[[Any], list | None] | None = None
+    conversation_response: Callable[[Any], list | None] | None = None
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
