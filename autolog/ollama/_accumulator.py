@@ -36,7 +36,7 @@ class _Parts:
             self.logprobs.extend(logprobs)
 
     def _head(self) -> dict[str, Any]:
-        out = dump(self.last) if self.last is not None else {}
+        out = dump(self.last)
         if self.logprobs:
             out["logprobs"] = dump(self.logprobs)
         return out
@@ -74,7 +74,9 @@ class ChatAccumulator(_Parts):
         if tool_calls := field(message, "tool_calls"):
             self.tool_calls.extend(tool_calls)
 
-    def result(self) -> dict[str, Any]:
+    def result(self) -> dict[str, Any] | None:
+        if self.last is None:
+            return None  # nothing arrived
         out = self._head()
         message = out.get("message") or {}
         message["role"] = self.role or message.get("role") or "assistant"
@@ -103,7 +105,9 @@ class GenerateAccumulator(_Parts):
         if thinking := field(part, "thinking"):
             self.thinking.append(thinking)
 
-    def result(self) -> dict[str, Any]:
+    def result(self) -> dict[str, Any] | None:
+        if self.last is None:
+            return None
         out = self._head()
         out["response"] = self.response.text()
         _joined(self.thinking, out, "thinking")
