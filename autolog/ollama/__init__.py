@@ -60,7 +60,7 @@ def _kinds() -> dict[str, Kind]:
     return {"chat": chat, "generate": generate, "embed": embed, "embeddings": embeddings}
 
 
-_patches = ProviderPatches("ollama", TARGETS, _kinds, floor=(0, 4))
+_patches = ProviderPatches("ollama", TARGETS, _kinds, floor=(0, 4, 7))
 
 
 def autolog(**options: Any) -> None:

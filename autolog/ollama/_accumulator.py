@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._tracing.kinds import field
 from .._tracing.text import TextBuffer
 
 
@@ -31,7 +30,7 @@ class _Parts:
 
     def _add(self, part: Any) -> None:
         self.last = part
-        logprobs = field(part, "logprobs")
+        logprobs = getattr(part, "logprobs", None)  # not in every client release
         if logprobs:
             self.logprobs.extend(logprobs)
 
@@ -62,16 +61,16 @@ class ChatAccumulator(_Parts):
 
     def add(self, part: Any) -> None:
         self._add(part)
-        message = field(part, "message")
+        message = part.message
         if message is None:
             return
         if self.role is None:
-            self.role = field(message, "role")
-        if content := field(message, "content"):
+            self.role = message.role
+        if content := message.content:
             self.content.append(content)
-        if thinking := field(message, "thinking"):
+        if thinking := getattr(message, "thinking", None):
             self.thinking.append(thinking)
-        if tool_calls := field(message, "tool_calls"):
+        if tool_calls := message.tool_calls:
             self.tool_calls.extend(tool_calls)
 
     def result(self) -> dict[str, Any] | None:
@@ -100,9 +99,9 @@ class GenerateAccumulator(_Parts):
 
     def add(self, part: Any) -> None:
         self._add(part)
-        if response := field(part, "response"):
+        if response := part.response:
             self.response.append(response)
-        if thinking := field(part, "thinking"):
+        if thinking := getattr(part, "thinking", None):
             self.thinking.append(thinking)
 
     def result(self) -> dict[str, Any] | None:
