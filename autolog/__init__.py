@@ -1,4 +1,4 @@
-"""Trace every OpenAI, Anthropic and Google Gemini SDK call into MLflow.
+"""Trace every OpenAI, Anthropic, Google Gemini and Ollama SDK call into MLflow.
 
     import autolog
     autolog.autolog()
@@ -11,12 +11,12 @@ from typing import Iterator, Mapping
 from ._tracing import patching as _patching
 from ._export.exporter import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
-from . import anthropic, cohere, gemini, openai
+from . import anthropic, cohere, gemini, ollama, openai
 
 __all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "flush", "stats",
-           "openai", "anthropic", "gemini", "cohere"]
+           "openai", "anthropic", "gemini", "cohere", "ollama"]
 
-_PROVIDERS = (openai, anthropic, gemini, cohere)
+_PROVIDERS = (openai, anthropic, gemini, cohere, ollama)
 
 
 def autolog(
@@ -35,7 +35,7 @@ def autolog(
     exit_limit: float | None = None,
     flush_on_sigterm: bool | None = None,
 ) -> None:
-    """Traces every call made through the ``openai``, ``anthropic`` and ``google-genai`` SDKs from now on.
+    """Traces every call made through the ``openai``, ``anthropic``, ``google-genai`` and ``ollama`` SDKs from now on.
 
     A provider whose SDK is not imported yet is patched when it is imported.
 

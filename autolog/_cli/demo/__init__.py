@@ -107,6 +107,17 @@ def run_session(say: Callable[[str], None] = print) -> None:
         say(f"gemini stream        -> {''.join(c.text or '' for c in chunks)}")
 
     try:
+        import httpx  # ollama's HTTP library
+        import ollama
+    except ImportError:  # an optional extra too
+        say("ollama stream        -> (ollama is not installed: pip install 'llm-autolog[ollama]')")
+    else:
+        local = ollama.Client(host="http://localhost:11434",
+                              transport=recorded_transport(httpx))
+        parts = local.chat(model="llama3.2", messages=question, stream=True)
+        say(f"ollama stream        -> {''.join(p.message.content or '' for p in parts)}")
+
+    try:
         oai.chat.completions.create(model="gpt-4o-mini", messages=question)
     except openai.RateLimitError as error:
         say(f"openai failing call  -> {type(error).__name__} (recorded as an ERROR span)")
@@ -130,7 +141,7 @@ def main(tracking_uri: str | None = None) -> int:
     print(f"Tracing into {uri} (experiment {EXPERIMENT!r}); the answers come from recordings.\n")
     run_session()
     mlflow.flush_trace_async_logging()
-    rows = [trace_row(t) for t in read_traces(uri, EXPERIMENT, 8)]
+    rows = [trace_row(t) for t in read_traces(uri, EXPERIMENT, 9)]
     print(f"\nRead back from the store, newest first:\n{format_table(rows)}")
     print("\nSee them in the MLflow UI: pip install mlflow && mlflow ui --backend-store-uri " + uri)
     return 0
