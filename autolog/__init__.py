@@ -55,7 +55,7 @@ def autolog(
     queue_wait: seconds a call may wait for room when the queue is full and the store keeps up
         (default 2.0); a trace that finds no room is dropped and counted.
     exit_timeout: seconds the exit waits for the store without it making progress (default 5.0).
-    exit_limit: seconds the exit waits at most, progress or not (default 30.0).
+    exit_limit: seconds the exit waits at most, progress or not (default 60.0).
     flush_on_sigterm: write the queued traces when the process gets SIGTERM and has no handler
         of its own, then end by SIGTERM (default True).
     """

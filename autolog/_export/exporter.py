@@ -69,7 +69,7 @@ class ExportSettings:
     queue_bytes: int = 256 * 1024 * 1024  # recorded content waiting to be written
     queue_wait: float = 2.0  # seconds a call may wait for room in a full queue
     exit_timeout: float = 5.0  # seconds the exit waits without progress before it gives up
-    exit_limit: float = 30.0  # seconds the exit waits at most
+    exit_limit: float = 60.0  # seconds the exit waits at most
 
 
 class _Unreported:

@@ -5,16 +5,21 @@ seconds. A process that ends in the middle (a short script's exit, SIGTERM, a cr
 processes creating the same file at once, leave a file MLflow refuses to open ("Detected
 out-of-date database schema", "table ... already exists"). Here the store is made by MLflow's own
 code in a private file beside the target and then linked into place in one step: a reader or
-another process sees no file or a complete store, never a half-made one. Several processes that
-race each make their own and the first link wins; the others discard theirs.
+another process sees no file or a complete store, never a half-made one. Processes of this
+package that start together take turns through a lock file in the temporary folder (as MLflow's
+own server does), so one makes the store and the others find it made; should two make one all
+the same, the first link wins and the other is discarded.
 
 This runs on the export writer, before anything of MLflow's opens the store, so a program's
 start-up does not wait for it; the exit waits for it while it runs (see ``Exporter.busy``)."""
 from __future__ import annotations
 
+import contextlib
 import glob
+import hashlib
 import logging
 import os
+import tempfile
 import time
 import uuid
 from typing import Callable
@@ -50,10 +55,29 @@ def ensure_store(uri: str, busy: Callable[[str | None], None]) -> None:
         return
     busy("creating the store")
     try:
-        _create(path)
+        with _turn(path):
+            if not os.path.exists(path):
+                _create(path)
     finally:
         busy(None)
     _ready.add(uri)
+
+
+@contextlib.contextmanager
+def _turn(path: str):
+    """One process of this machine at a time creates a given store."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the link below still keeps the store whole
+        yield
+        return
+    digest = hashlib.md5(os.path.abspath(path).encode(), usedforsecurity=False).hexdigest()
+    with open(os.path.join(tempfile.gettempdir(), f"autolog-store-{digest}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _create(path: str) -> None:
