@@ -124,10 +124,6 @@ def run_session(say: Callable[[str], None] = print) -> None:
 
 
 def main(tracking_uri: str | None = None) -> int:
-    import os
-
-    # no network here: MLflow prices the models from its bundled catalog instead of fetching one
-    os.environ.setdefault("MLFLOW_MODEL_CATALOG_URI", "")
     import mlflow
 
     import autolog
