@@ -121,8 +121,10 @@ class Exporter:
         self._in_flight: list = []  # the batch the writer is writing
         self._accounted = 0  # traces of that batch already counted (exported or failed)
         self._busy: str | None = None  # a slow step that is progress (creating the store, ...)
+        self._busy_stack: list[str] = []
         self._progress_at = _now()
         self._sinks: dict[str, Any] = {}
+        self._opened: set[str] = set()  # stores written to at least once
         self._auth_reported: set[str] = set()
         self._enqueued = 0  # sequence numbers: flush() waits until done catches up
         self._done = 0
@@ -296,6 +298,18 @@ class Exporter:
             pass
 
     def _write(self, batch: list) -> None:
+        # the first write to a store (opening it, MLflow's imports, the experiment lookup) takes
+        # seconds on a busy machine, and counts as progress at exit
+        opening = any(record.tracking_uri not in self._opened for record in batch)
+        if opening:
+            self.busy("opening the store")
+        try:
+            self._write_batch(batch)
+        finally:
+            if opening:
+                self.busy(None)
+
+    def _write_batch(self, batch: list) -> None:
         groups: dict[tuple[str, str], list] = {}
         for record in batch:
             if not isinstance(record.experiment_id, str) and not self._resolve_experiment(record):
@@ -347,10 +361,14 @@ class Exporter:
         ensure_store(uri, self.busy)
 
     def busy(self, what: str | None) -> None:
-        """The writer is in a slow step that counts as progress at exit (creating the store,
-        loading price data), or (None) no longer."""
+        """The writer is in a slow step that counts as progress at exit (creating or opening the
+        store, loading price data), or (None) no longer; steps nest (the innermost is said)."""
         with self._lock:
-            self._busy = what
+            if what is not None:
+                self._busy_stack.append(what)
+            elif self._busy_stack:
+                self._busy_stack.pop()
+            self._busy = self._busy_stack[-1] if self._busy_stack else None
             self._progress_at = _now()
 
     def _sink(self, uri: str):
@@ -392,6 +410,7 @@ class Exporter:
             with self._lock:
                 self._healthy = True
                 self._progress_at = _now()
+                self._opened.add(uri)
             return
 
     @contextlib.contextmanager
@@ -412,7 +431,8 @@ class Exporter:
         try)."""
         with self._lock:
             self._healthy = False
-            self._busy = None
+            self._busy = None  # waiting on a failing store is not progress
+            self._busy_stack.clear()
             self._room.notify_all()  # callers waiting for room stop waiting on a failing store
             if self._closing or _now() - retry.started > RETRY_FOR:
                 return False
