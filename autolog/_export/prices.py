@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 from typing import Any, Mapping, MutableMapping
 
 from mlflow.tracing.constant import SpanAttributeKey
@@ -39,6 +40,8 @@ class Prices:
     def __init__(self) -> None:
         self._rates: dict[tuple, Any] = {}
         self._catalog = None
+        self._loading: threading.Thread | None = None
+        self._loading_lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -50,6 +53,21 @@ class Prices:
             from genai_prices import data_snapshot
 
             self._catalog = data_snapshot.get_snapshot()
+
+    def load_in_background(self) -> None:
+        """Starts reading the catalog on a thread of its own (once), for spans priced on the
+        caller's thread, which must not wait for it."""
+        with self._loading_lock:
+            if self._loading is not None or self._catalog is not None:
+                return
+            self._loading = threading.Thread(target=self._load_quietly, name="autolog-prices", daemon=True)
+            self._loading.start()
+
+    def _load_quietly(self) -> None:
+        try:
+            self.load()
+        except Exception:
+            _logger.debug("autolog: could not read the price catalog", exc_info=True)
 
     def _snapshot(self):
         self.load()

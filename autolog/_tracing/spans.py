@@ -12,6 +12,7 @@ from typing import Any, Mapping
 import mlflow
 from mlflow.entities import SpanEvent, SpanStatus, SpanStatusCode
 from mlflow.entities.span import NO_OP_SPAN_TRACE_ID
+from mlflow.tracing.constant import SpanAttributeKey
 
 from . import attachments as _attachments
 from .._mlflow import compat as _compat
@@ -86,9 +87,29 @@ class MlflowSpan:
         except Exception:
             _logger.debug("autolog: could not set the trace's previews", exc_info=True)
 
+    def _priced(self, attributes: Mapping[str, Any] | None) -> dict | None:
+        """The package's price on the span, where the price catalog is loaded already (the first
+        call never waits for it: MLflow prices that span as it does its own)."""
+        if not attributes:
+            return None
+        attributes = dict(attributes)
+        try:
+            from .._export.prices import PRICES
+
+            if not PRICES.loaded:
+                PRICES.load_in_background()
+                return attributes
+            known = {**(self.span.attributes or {}), **attributes}
+            PRICES.price(known, self.span.start_time_ns)
+            if SpanAttributeKey.LLM_COST in known:
+                attributes[SpanAttributeKey.LLM_COST] = known[SpanAttributeKey.LLM_COST]
+        except Exception:
+            _logger.debug("autolog: could not price a span", exc_info=True)
+        return attributes
+
     def end_ok(self, outputs: Any = None, attributes: Mapping[str, Any] | None = None, end_ns: int | None = None) -> None:
         self._release()
-        self.span.end(outputs=_attachments.for_mlflow_span(outputs), attributes=dict(attributes) if attributes else None, status="OK",
+        self.span.end(outputs=_attachments.for_mlflow_span(outputs), attributes=self._priced(attributes), status="OK",
                       end_time_ns=end_ns)
 
     def end_error(self, error: BaseException, outputs: Any = None, attributes: Mapping[str, Any] | None = None) -> None:
@@ -100,7 +121,7 @@ class MlflowSpan:
             span.add_event(SpanEvent("exception", attributes={
                 "exception.type": type(error).__name__, "exception.message": str(error)}))
         span.set_status(SpanStatus(SpanStatusCode.ERROR, description=f"{type(error).__name__}: {error}"))
-        span.end(outputs=_attachments.for_mlflow_span(outputs), attributes=dict(attributes) if attributes else None)
+        span.end(outputs=_attachments.for_mlflow_span(outputs), attributes=self._priced(attributes))
 
 
 def _start_mlflow_span(name, span_type, inputs, attributes, metadata, tags, experiment_id, root) -> MlflowSpan | None:
