@@ -256,6 +256,46 @@ class AsyncGeneratorProxy(_AsyncItems):
             self._self_state.closed()
 
 
+class DualStreamProxy(_SyncItems, _AsyncItems):
+    """A stream class that serves ``for`` and ``async for`` alike (LiteLLM's CustomStreamWrapper):
+    read either way, closed with its own sync ``close()`` or ``aclose()``, used as a sync or an
+    async context manager, as the SDK's object is."""
+
+    def __enter__(self):
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            self._self_state.closed()
+
+    async def __aenter__(self):
+        await self.__wrapped__.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info):
+        try:
+            return await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            self._self_state.closed()
+
+    @property
+    def aclose(self):
+        """Only where the SDK's stream has one (see AsyncStreamProxy.aclose)."""
+        wrapped_aclose = self.__wrapped__.aclose
+        state = self._self_state
+
+        async def aclose():
+            try:
+                return await wrapped_aclose()
+            finally:
+                state.closed()
+
+        return aclose
+
+
 def proxy_for(raw_stream: Any, call) -> Any:
     provider = call.kind.provider
     if isinstance(raw_stream, provider.async_stream_types):
