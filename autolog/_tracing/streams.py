@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 import wrapt
 
+from .._config import IN_CALL
+
 _logger = logging.getLogger("autolog")
 
 STREAM_END = "autolog.stream.end"  # exhausted | closed | abandoned | error
@@ -148,6 +150,9 @@ class _SyncItems(_ItemsProxy):
     def __next__(self):
         state = self._self_state
         while True:
+            # the call is running while its stream is read: an SDK the stream opens only now (a
+            # wrapper SDK's lazy request) makes no span of its own
+            token = IN_CALL.set(state.call)
             try:
                 item = self.__wrapped__.__next__()
             except StopIteration:
@@ -156,6 +161,8 @@ class _SyncItems(_ItemsProxy):
             except BaseException as error:
                 state.fail(error)
                 raise
+            finally:
+                IN_CALL.reset(token)
             if not state.add(item):
                 return item
 
@@ -173,6 +180,7 @@ class _AsyncItems(_ItemsProxy):
     async def __anext__(self):
         state = self._self_state
         while True:
+            token = IN_CALL.set(state.call)
             try:
                 item = await self.__wrapped__.__anext__()
             except StopAsyncIteration:
@@ -181,6 +189,8 @@ class _AsyncItems(_ItemsProxy):
             except BaseException as error:
                 state.fail(error)
                 raise
+            finally:
+                IN_CALL.reset(token)
             if not state.add(item):
                 return item
 
