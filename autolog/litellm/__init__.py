@@ -65,7 +65,8 @@ def _kinds() -> dict[str, Kind]:
         open_response_types=(),
         dual_stream_types=(CustomStreamWrapper, TextCompletionStreamWrapper, BaseResponsesAPIStreamingIterator),
     )
-    common = dict(inputs=attrs.inputs, request_extra=attrs.request_provider, extra=attrs.response_provider)
+    common = dict(inputs=attrs.inputs, request_extra=attrs.request_provider, extra=attrs.response_provider,
+                  output=attrs.without_hidden)
     base = {
         "chat": Kind("chat", SpanType.CHAT_MODEL, provider, attrs.chat_usage, acc.ChatStreamAccumulator,
                      attrs.chat_tools, request_preview=previews.chat_request, response_preview=previews.chat_response,

@@ -12,6 +12,7 @@ from .._tracing.kinds import field
 from .._tracing.text import TextBuffer
 from ..openai._accumulators import ResponseAccumulator  # noqa: F401  (LiteLLM's Responses events are OpenAI's)
 
+HIDDEN = "_hidden_params"
 # delta fields a chat stream spreads over chunks that are neither text nor tool calls
 _LAST_WINS = ("audio",)
 _LISTS = ("annotations", "images")
@@ -207,6 +208,14 @@ class _Choices:
             return None
         return _dump(usage)
 
+    def _routed(self, out: dict[str, Any]) -> dict[str, Any]:
+        """The provider LiteLLM names in the chunks' hidden params (see _attributes.response_provider);
+        not part of the recorded output."""
+        provider = self.hidden.get("custom_llm_provider") if isinstance(self.hidden, dict) else None
+        if provider:
+            out[HIDDEN] = {"custom_llm_provider": provider}
+        return out
+
 
 class ChatStreamAccumulator(_Choices):
     """completion(stream=True) -> the ModelResponse a non-streaming call returns."""
@@ -219,7 +228,7 @@ class ChatStreamAccumulator(_Choices):
         out["choices"] = [{"finish_reason": state.finish_reason, "index": index, "message": state.message()}
                           for index, state in sorted(self.choices.items())]
         out["usage"] = self._usage()
-        return out
+        return self._routed(out)
 
 
 class TextStreamAccumulator(_Choices):
@@ -234,4 +243,4 @@ class TextStreamAccumulator(_Choices):
                            "finish_reason": state.finish_reason}
                           for index, state in sorted(self.choices.items())]
         out["usage"] = self._usage()
-        return out
+        return self._routed(out)

@@ -142,6 +142,13 @@ def _hidden_params(response: Any) -> Mapping[str, Any]:
     return hidden if isinstance(hidden, Mapping) else {}
 
 
+def without_hidden(response: Any) -> Any:
+    """An assembled stream's output, less what it carries for response_provider."""
+    if isinstance(response, Mapping) and "_hidden_params" in response:
+        return {k: v for k, v in response.items() if k != "_hidden_params"}
+    return response
+
+
 def response_provider(response: Any) -> dict[str, Any]:
     """The provider that answered: LiteLLM names it in the response's hidden params (for a Router
     call, the deployment it picked)."""
