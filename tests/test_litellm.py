@@ -569,3 +569,14 @@ def test_autolog_never_imports_litellm_and_patches_it_on_import(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
     assert "TRACES 1 openai" in done.stdout, done.stderr[-3000:]
+
+
+def test_objects_given_as_arguments_recorded_by_type(experiment):
+    import openai
+
+    client = openai.OpenAI(api_key="sk-client-secret", max_retries=0)
+    with VCR.use_cassette("litellm/openai_chat.yaml"):
+        litellm.completion(model="openai/gpt-4o-mini", messages=QUESTION, client=client)
+    span = one_llm_span(experiment)
+    assert span.inputs["client"] == "<OpenAI>"
+    assert "sk-client-secret" not in repr(traces(experiment)[0].to_dict())

@@ -37,15 +37,22 @@ def _secret_free(value: Any, depth: int = 0) -> Any:
     return value
 
 
+_PLAIN = (str, int, float, bool, type(None), list, tuple, dict)
+
+
 def inputs(given: Mapping[str, Any]) -> dict[str, Any]:
     """The caller's arguments, with every credential (api_key, tokens, secret headers, a Router
-    deployment's keys) recorded as "<redacted>"; messages are left as they are."""
+    deployment's keys) recorded as "<redacted>"; messages are left as they are. An object given
+    as an argument (an SDK ``client``, a timeout, a callback) is recorded by its type's name: its
+    repr can be long, hold a key, and costs milliseconds to serialize on every call."""
     out = {}
     for key, value in given.items():
         if key in ("messages", "input", "prompt"):
             out[key] = value
         elif value is not None and _SECRET_NAME.search(key):
             out[key] = REDACTED
+        elif not isinstance(value, _PLAIN) and not hasattr(value, "model_dump"):
+            out[key] = f"<{type(value).__name__}>"
         else:
             out[key] = _secret_free(value)
     return out
