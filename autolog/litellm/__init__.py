@@ -94,7 +94,7 @@ def _kinds() -> dict[str, Kind]:
     return kinds
 
 
-_patches = ProviderPatches("litellm", TARGETS, _kinds, floor=(1, 109))
+_patches = ProviderPatches("litellm", TARGETS, _kinds, floor=(1, 110))
 
 
 def autolog(**options: Any) -> None:
