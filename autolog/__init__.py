@@ -11,12 +11,12 @@ from typing import Iterator, Mapping
 from ._tracing import patching as _patching
 from ._export.exporter import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
-from . import anthropic, cohere, gemini, ollama, openai
+from . import anthropic, cohere, gemini, litellm, ollama, openai
 
 __all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "flush", "stats",
-           "openai", "anthropic", "gemini", "cohere", "ollama"]
+           "openai", "anthropic", "gemini", "cohere", "ollama", "litellm"]
 
-_PROVIDERS = (openai, anthropic, gemini, cohere, ollama)
+_PROVIDERS = (openai, anthropic, gemini, cohere, ollama, litellm)
 
 
 def autolog(

@@ -11,6 +11,9 @@ from pathlib import Path
 
 os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "false")  # MLflow's own exporter writes at once
 os.environ.setdefault("MLFLOW_MODEL_CATALOG_URI", "")  # MLflow prices models from its bundled catalog, offline
+# with litellm installed MLflow prices through it, and LiteLLM fetches its price map at import (offline:
+# retries, then no cost): its bundled map instead
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import anthropic
 import mlflow

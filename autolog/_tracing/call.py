@@ -187,6 +187,8 @@ class Call:
                 return _streams.StreamProxy(result, self)
             if isinstance(result, provider.async_stream_types):
                 return _streams.AsyncStreamProxy(result, self)
+            if isinstance(result, provider.dual_stream_types):
+                return _streams.DualStreamProxy(result, self)
             if isinstance(result, provider.read_response_types):
                 return _raw_responses.read_response(result, self)
             if isinstance(result, provider.open_response_types):
@@ -232,6 +234,8 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         capture = options.capture_content
         if capture and kind.tools is not None and (tools := kind.tools(kwargs)):
             attributes[SpanAttributeKey.CHAT_TOOLS] = tools
+        if kind.request_extra is not None:
+            attributes.update(kind.request_extra(kwargs))
         change = kind.change_request(sent, provider_name, options.stream_usage) if kind.change_request else None
         if change is not None:
             attributes.update(change.attributes)
@@ -273,6 +277,14 @@ def _leave(tokens: tuple) -> None:
         USAGE_TOTAL.reset(tokens[1])
 
 
+def _applies(applies, args: tuple, kwargs) -> bool:
+    try:
+        return bool(applies(args, kwargs or {}))
+    except Exception:
+        _logger.debug("autolog: could not tell whether a call is traced", exc_info=True)
+        return False
+
+
 def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, child: bool = False):
     """The wrapt wrapper for one patched method.
 
@@ -282,12 +294,13 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, chi
 
     provider = kind.provider.name
     active = functools.partial(child_tracing_active if child else tracing_active, provider)
+    applies = kind.applies
 
     if is_async:
 
         def async_wrapper(wrapped, instance, args, kwargs):
             pending = wrapped(*args, **kwargs)  # a bad argument raises here, where the SDK raises it
-            if not active():
+            if not active() or (applies is not None and not _applies(applies, args, kwargs)):
                 return pending
             return _traced_await(kind, method, instance, args, kwargs, pending, functools.partial(wrapped, *args),
                                  active)
@@ -295,7 +308,7 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, chi
         return async_wrapper
 
     def wrapper(wrapped, instance, args, kwargs):
-        if not active():
+        if not active() or (applies is not None and not _applies(applies, args, kwargs)):
             return wrapped(*args, **kwargs)
         if deferred:
             manager = wrapped(*args, **kwargs)

@@ -32,6 +32,9 @@ class Provider:
     # the attribute of what an entered stream manager (Target.deferred) returns that holds the raw
     # stream: the SDK's helper stream's (openai, anthropic), or the data of cohere's HttpResponse
     entered_stream: str = "_raw_stream"
+    # streams one class serves both ways, iterated with for or async for as the caller chooses
+    # (LiteLLM's CustomStreamWrapper): close() and aclose() are proxied as the class has them
+    dual_stream_types: tuple[type, ...] = ()
 
     def name_of(self, resource: Any) -> str:
         if self.resolve_name is not None:
@@ -73,6 +76,12 @@ class Kind:
     response_preview: Callable[[Any], str | None] | None = None
     # extra(response) -> more span attributes read from the response
     extra: Callable[[Any], Mapping[str, Any]] | None = None
+    # request_extra(call mapping) -> more span attributes read from the request, e.g. the provider
+    # a wrapper SDK routes the call to (mlflow.llm.provider), known before any response
+    request_extra: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    # applies(args, kwargs) -> False for a call this patched method serves that is not of this
+    # kind (a method that dispatches several kinds of call): it runs untraced
+    applies: Callable[[tuple, Mapping[str, Any]], bool] | None = None
     # nests(kwargs) -> True when the call runs other calls the package traces as its children (the
     # SDK's own model requests, the user's functions): its span is then MLflow's current span
     nests: Callable[[Mapping[str, Any]], bool] | None = None

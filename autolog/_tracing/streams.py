@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 import wrapt
 
+from .._config import IN_CALL
+
 _logger = logging.getLogger("autolog")
 
 STREAM_END = "autolog.stream.end"  # exhausted | closed | abandoned | error
@@ -168,6 +170,9 @@ class _SyncItems(_ItemsProxy):
     def __next__(self):
         state = self._self_state
         while True:
+            # the call is running while its stream is read: an SDK the stream opens only now (a
+            # wrapper SDK's lazy request) makes no span of its own
+            token = IN_CALL.set(state.call)
             try:
                 item = self.__wrapped__.__next__()
             except StopIteration:
@@ -176,6 +181,8 @@ class _SyncItems(_ItemsProxy):
             except BaseException as error:
                 state.fail(error)
                 raise
+            finally:
+                IN_CALL.reset(token)
             if not state.add(item):
                 return item
 
@@ -193,6 +200,7 @@ class _AsyncItems(_ItemsProxy):
     async def __anext__(self):
         state = self._self_state
         while True:
+            token = IN_CALL.set(state.call)
             try:
                 item = await self.__wrapped__.__anext__()
             except StopAsyncIteration:
@@ -201,6 +209,8 @@ class _AsyncItems(_ItemsProxy):
             except BaseException as error:
                 state.fail(error)
                 raise
+            finally:
+                IN_CALL.reset(token)
             if not state.add(item):
                 return item
 
@@ -274,6 +284,46 @@ class AsyncGeneratorProxy(_AsyncItems):
             return await self.__wrapped__.aclose()
         finally:
             self._self_state.closed()
+
+
+class DualStreamProxy(_SyncItems, _AsyncItems):
+    """A stream class that serves ``for`` and ``async for`` alike (LiteLLM's CustomStreamWrapper):
+    read either way, closed with its own sync ``close()`` or ``aclose()``, used as a sync or an
+    async context manager, as the SDK's object is."""
+
+    def __enter__(self):
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            self._self_state.closed()
+
+    async def __aenter__(self):
+        await self.__wrapped__.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info):
+        try:
+            return await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            self._self_state.closed()
+
+    @property
+    def aclose(self):
+        """Only where the SDK's stream has one (see AsyncStreamProxy.aclose)."""
+        wrapped_aclose = self.__wrapped__.aclose
+        state = self._self_state
+
+        async def aclose():
+            try:
+                return await wrapped_aclose()
+            finally:
+                state.closed()
+
+        return aclose
 
 
 def proxy_for(raw_stream: Any, call) -> Any:
