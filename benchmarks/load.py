@@ -25,13 +25,18 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from servers import free_port, mlflow_server, postgres_cluster  # noqa: E402
 
 
+OPTIONS = argparse.Namespace(catalog="unset", python=sys.executable)
+
+
 def run_child(sut: str, threads: int, calls: int, uri: str, **env) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "result.json"
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-        child_env.update(MLFLOW_TRACKING_URI=uri, MLFLOW_MODEL_CATALOG_URI="", **env)
+        child_env.update(MLFLOW_TRACKING_URI=uri, **env)
+        if OPTIONS.catalog == "empty":  # MLflow's remote price catalog switched off
+            child_env["MLFLOW_MODEL_CATALOG_URI"] = ""
         started = time.time()
-        done = subprocess.run([sys.executable, str(HERE / "_load_child.py"), sut, str(threads), str(calls), str(out)],
+        done = subprocess.run([OPTIONS.python, str(HERE / "_load_child.py"), sut, str(threads), str(calls), str(out)],
                               capture_output=True, text=True, env=child_env, timeout=3600, cwd=scratch)
         ended = time.time()
         if done.returncode != 0 or not out.exists():
@@ -107,18 +112,43 @@ def store_down(scratch: Path) -> dict:
     return found
 
 
+def cpu_bursts(args, scratch: Path) -> dict:
+    """Extra process CPU per traced call, export included: local sqlite (this package and MLflow's
+    autolog) and PostgreSQL as the tracking URI (this package), from the same run."""
+    found = {"catalog": args.catalog, "python": args.python}
+    found["sqlite"] = summarize(f"{args.threads} x {args.calls}, local sqlite, catalog {args.catalog}", {
+        sut: burst(sut, args.threads, args.calls, fresh_sqlite(scratch, f"cpu-{sut}")) for sut in ("raw", "project", "mlflow")})
+    with postgres_cluster() as database:
+        from mlflow import MlflowClient
+
+        MlflowClient(tracking_uri=database).search_experiments()  # the store exists
+        found["postgres"] = summarize(f"{args.threads} x {args.calls}, PostgreSQL, catalog {args.catalog}", {
+            sut: burst(sut, args.threads, args.calls, database) for sut in ("raw", "project")})
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--calls", type=int, default=250)
     parser.add_argument("--big-calls", type=int, default=1000)
     parser.add_argument("--out", default=str(HERE / "load_results.json"))
-    parser.add_argument("--only", choices=["store-down"], help="run one part again, into the existing results")
+    parser.add_argument("--only", choices=["store-down", "cpu"],
+                        help="run one part again (cpu: the local sqlite and PostgreSQL bursts), into the results")
+    parser.add_argument("--catalog", choices=["unset", "empty"], default="unset",
+                        help="MLFLOW_MODEL_CATALOG_URI unset (as users have it) or empty (MLflow's remote catalog off)")
+    parser.add_argument("--python", default=sys.executable, help="the programs' interpreter (a venv with LiteLLM, say)")
+    parser.add_argument("--label", default="", help="names this run's CPU figures in the results")
     args = parser.parse_args()
+    OPTIONS.catalog, OPTIONS.python = args.catalog, args.python
     scratch = Path(tempfile.mkdtemp(prefix="autolog-load-"))
     if args.only:
-        results = json.loads(Path(args.out).read_text())
-        results["store_down"] = store_down(scratch)
+        results = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+        if args.only == "store-down":
+            results["store_down"] = store_down(scratch)
+        else:
+            key = f"cpu-catalog-{args.catalog}" + (f"-{args.label}" if args.label else "")
+            results[key] = cpu_bursts(args, scratch)
         Path(args.out).write_text(json.dumps(results, indent=1))
         return
     results: dict = {"settings": vars(args)}

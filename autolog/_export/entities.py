@@ -7,7 +7,7 @@ from typing import NamedTuple
 from mlflow.entities import TraceInfo, TraceLocation, TraceState
 from mlflow.entities.span import Span
 from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey, TraceTagKey
-from mlflow.tracing.utils import dump_span_attribute_value
+from mlflow.tracing.utils import TraceJSONEncoder, dump_span_attribute_value
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.trace import SpanContext, Status, StatusCode, TraceFlags
@@ -19,6 +19,17 @@ _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _TAG_PREFIX = getattr(SpanAttributeKey, "TRACE_TAG_PREFIX", "mlflow.traceTag.")
 _SESSION_ATTRIBUTE = getattr(SpanAttributeKey, "SESSION_ID", "session.id")
 _USER_ATTRIBUTE = getattr(SpanAttributeKey, "USER_ID", "user.id")
+
+
+_ENCODER = TraceJSONEncoder(ensure_ascii=False)
+
+
+def _dump(value) -> str:
+    """MLflow's ``dump_span_attribute_value``, with one encoder made once instead of one per value."""
+    try:
+        return _ENCODER.encode(value)
+    except (ValueError, TypeError):
+        return dump_span_attribute_value(value)
 
 
 class SpanView(NamedTuple):
@@ -49,7 +60,7 @@ def span_attributes(record, root, *, trace_info_as_attributes: bool) -> dict[str
     """A span's attributes as MLflow stores them: every value JSON-encoded. Where the trace rows
     are not written apart (OTLP), the root carries the session, the user and the tags as the
     attributes MLflow's ingestion turns back into trace info."""
-    dump = dump_span_attribute_value
+    dump = _dump
     attributes = {
         SpanAttributeKey.REQUEST_ID: dump(root.trace_id),
         SpanAttributeKey.SPAN_TYPE: dump(record.span_type),

@@ -183,6 +183,7 @@ class RowBuilder:
         rows.metadata.extend({"request_id": trace_id, "key": k, "value": v} for k, v in trace_metadata.items())
 
 
+PLACEHOLDER_ID = "tr-autolog-placeholder"
 PREVIEW_COLUMN = 1000  # characters MLflow's trace_info table holds per preview
 
 

@@ -97,9 +97,12 @@ class SqlSink:
         return engine
 
     def _artifact_location(self, experiment_id: str) -> str:
+        """The artifact location of a trace of the experiment, with a placeholder for its id."""
         location = self._locations.get(experiment_id)
         if location is None:
-            location = self._locations[experiment_id] = self.store.get_experiment(experiment_id).artifact_location
+            experiment_location = self.store.get_experiment(experiment_id).artifact_location
+            location = self._locations[experiment_id] = _rows.artifact_location(experiment_location,
+                                                                                _rows.PLACEHOLDER_ID)
         return location
 
     def write(self, experiment_id: str, records: list) -> None:
@@ -114,7 +117,7 @@ class SqlSink:
         location = self._artifact_location(experiment_id)
         rows = _rows.Rows()
         for record in records:
-            record.artifact_location = _rows.artifact_location(location, record.trace_id)
+            record.artifact_location = location.replace(_rows.PLACEHOLDER_ID, record.trace_id)
             self.builder.add(rows, record, experiment_id, record.artifact_location, _entities.trace_tags(record),
                              _entities.trace_metadata(record, with_session=False), _entities.span_views(record))
         ids = [r.trace_id for r in records]
