@@ -1,0 +1,242 @@
+"""What a Bedrock call returns: a dict, as botocore parses it, that may hold what the call has not
+delivered yet. The caller gets the very same dict; the span ends when the caller is done with it.
+
+- ``converse_stream`` / ``invoke_model_with_response_stream``: ``stream`` / ``body`` is an
+  EventStream (aiobotocore: AioEventStream), replaced in the dict by a transparent proxy that
+  hands each event to an accumulator as the caller reads it and ends the span exactly once
+  (read to the end, an exception frame, ``close()``, dropped and collected).
+- ``invoke_model``: ``body`` is a StreamingBody the caller reads. It stays the same object: its
+  reads are watched (``read``, ``readinto``, ``readlines``, ``close`` on the instance; every
+  other way of reading it goes through them), and the span records the body parsed once the
+  caller has read it to the end (or what arrived, once it is closed or dropped)."""
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+import weakref
+from typing import Any, Callable, Mapping
+
+import wrapt
+
+from .._tracing.streams import StreamState
+from ._converse import ConverseStreamAccumulator
+from ._invoke import InvokeStreamAccumulator, parse_body
+
+_logger = logging.getLogger("autolog")
+
+
+class ModelStreamError(Exception):
+    """An error the model reported as an event of its stream, which botocore hands over as data."""
+
+
+class _State(StreamState):
+    __slots__ = ()
+
+    def __init__(self, call, accumulator) -> None:
+        super().__init__(call)
+        self.accumulator = accumulator
+
+    def end(self, how: str) -> None:
+        reported = getattr(self.accumulator, "error", None)
+        if reported is not None and not self.call.ended:
+            self.fail(ModelStreamError(str(reported.get("message") or reported)
+                                       if isinstance(reported, Mapping) else str(reported)))
+            return
+        super().end(how)
+
+
+class _EventStreamProxy(wrapt.ObjectProxy):
+    """What both proxies share: the stream's state, ``close()``, and the finalizer that ends the
+    span of a stream dropped unclosed. Each iteration holds the proxy, so that a stream iterated
+    straight out of the response dict lives as long as its loop."""
+
+    def __init__(self, stream: Any, call, accumulator) -> None:
+        super().__init__(stream)
+        self._self_state = state = _State(call, accumulator)
+        weakref.finalize(self, state.abandoned)
+
+    def close(self, *args, **kwargs):
+        try:
+            return self.__wrapped__.close(*args, **kwargs)
+        finally:
+            self._self_state.closed()
+
+
+class EventStreamProxy(_EventStreamProxy):
+    def __iter__(self):
+        return self._events()
+
+    def _events(self):
+        state = self._self_state
+        events = iter(self.__wrapped__)
+        while True:
+            try:
+                event = next(events)
+            except StopIteration:
+                state.end("exhausted")
+                return
+            except BaseException as error:
+                state.fail(error)
+                raise
+            state.add(event)
+            yield event
+
+
+class AsyncEventStreamProxy(_EventStreamProxy):
+    def __aiter__(self):
+        return self._events()
+
+    async def _events(self):
+        state = self._self_state
+        events = self.__wrapped__.__aiter__()
+        while True:
+            try:
+                event = await events.__anext__()
+            except StopAsyncIteration:
+                state.end("exhausted")
+                return
+            except BaseException as error:
+                state.fail(error)
+                raise
+            state.add(event)
+            yield event
+
+
+def _watch_stream(result: Any, call, key: str, accumulator: Callable[[Mapping[str, Any]], Any]) -> Any:
+    if not isinstance(result, dict) or result.get(key) is None:
+        return None
+    stream = result[key]
+    head = {k: v for k, v in result.items() if k != key}
+    proxy = AsyncEventStreamProxy if hasattr(type(stream), "__aiter__") else EventStreamProxy
+    result[key] = proxy(stream, call, accumulator(head))
+    return result
+
+
+def watch_converse_stream(result: Any, call) -> Any:
+    return _watch_stream(result, call, "stream", ConverseStreamAccumulator)
+
+
+def watch_invoke_stream(result: Any, call) -> Any:
+    return _watch_stream(result, call, "body", InvokeStreamAccumulator)
+
+
+# ---------------------------------------------------------------------------------------------
+# invoke_model's body
+
+
+class _BodyReads:
+    """The bytes the caller has read from the body; ends the call's span once."""
+
+    __slots__ = ("call", "head", "pieces", "size", "length", "returned_ns", "last_ns")
+
+    def __init__(self, call, head: Mapping[str, Any], length: Any) -> None:
+        self.call = call
+        self.head = head
+        self.pieces: list[bytes] = []
+        self.size = 0
+        try:
+            self.length = int(length) if length is not None else None
+        except (TypeError, ValueError):
+            self.length = None
+        self.returned_ns = self.last_ns = time.time_ns()
+
+    def outputs(self) -> dict[str, Any]:
+        raw = b"".join(self.pieces)
+        self.pieces = [raw]
+        return {**self.head, "body": parse_body(raw, self.head.get("contentType"))}
+
+    def took(self, data: Any, to_end: bool) -> Any:
+        """``data`` was read; ``to_end``: the read asked for all of it, or found the end."""
+        try:
+            if not self.call.ended:
+                if data:
+                    self.pieces.append(bytes(data))
+                    self.size += len(data)
+                    self.last_ns = time.time_ns()
+                if to_end or (self.length is not None and self.size >= self.length):
+                    self.call.finish(self.outputs())
+        except Exception:
+            _logger.debug("autolog: could not watch a read of the body", exc_info=True)
+        return data
+
+    def failed(self, error: BaseException) -> None:
+        if not self.call.ended:
+            self.call.fail(error, self.outputs())
+
+    def closed(self) -> None:
+        if not self.call.ended:
+            self.call.finish(self.outputs())
+
+    def dropped(self) -> None:
+        """Collected unread or half read: the span ends when the last byte was read."""
+        if not self.call.ended:
+            self.call.finish(self.outputs(), end_ns=self.last_ns)
+
+
+def _then(value: Any, on_value: Callable[[Any], Any], on_error: Callable[[BaseException], None]) -> Any:
+    """``on_value(value)``, now or once the awaitable ``value`` resolves (aiobotocore's body)."""
+    if inspect.isawaitable(value):
+        return _later(value, on_value, on_error)
+    return on_value(value)
+
+
+async def _later(pending, on_value, on_error):
+    try:
+        value = await pending
+    except BaseException as error:
+        on_error(error)
+        raise
+    return on_value(value)
+
+
+def _reading(body: Any, reads: _BodyReads) -> dict[str, Callable]:
+    """The body's own methods, watched; they hold the body weakly, so that it is collected (and
+    the span ends) when the caller drops it."""
+    cls = type(body)
+    ref = weakref.ref(body)
+
+    def call(name: str, *args, **kwargs):
+        try:
+            return getattr(cls, name)(ref(), *args, **kwargs)
+        except BaseException as error:
+            reads.failed(error)
+            raise
+
+    def read(*args, **kwargs):
+        amt = args[0] if args else kwargs.get("amt")
+        return _then(call("read", *args, **kwargs),
+                     lambda data: reads.took(data, amt is None or amt < 0 or (amt > 0 and not data)), reads.failed)
+
+    def readinto(b, *args, **kwargs):
+        def into(count):
+            reads.took(bytes(memoryview(b)[:count]), count == 0 and len(b) > 0)
+            return count
+        return _then(call("readinto", b, *args, **kwargs), into, reads.failed)
+
+    def close(*args, **kwargs):
+        def done(value):
+            reads.closed()
+            return value
+        return _then(call("close", *args, **kwargs), done, reads.failed)
+
+    methods = {"read": read, "readinto": readinto, "close": close}
+    if not inspect.iscoroutinefunction(cls.read):
+        # botocore's readlines() reads the raw stream; aiobotocore's goes through read()
+        def readlines(*args, **kwargs):
+            lines = call("readlines", *args, **kwargs)
+            reads.took(b"".join(lines), True)
+            return lines
+        methods["readlines"] = readlines
+    return methods
+
+
+def watch_body(result: Any, call) -> Any:
+    if not isinstance(result, dict) or not hasattr(result.get("body"), "read"):
+        return None
+    body = result["body"]
+    reads = _BodyReads(call, {k: v for k, v in result.items() if k != "body"}, getattr(body, "_content_length", None))
+    for name, method in _reading(body, reads).items():
+        setattr(body, name, method)
+    weakref.finalize(body, reads.dropped)
+    return result
