@@ -118,6 +118,8 @@ def invoke_stream_usage(response: Any) -> dict[str, int] | None:
     if not isinstance(response, Mapping):
         return None
     body = response.get("body")
+    if isinstance(body, list):  # a family not known here: its chunks, the last with the metrics
+        return _metrics_usage(next((c for c in reversed(body) if isinstance(c, Mapping) and METRICS in c), None))
     return _body_usage(body) or _metrics_usage(body)
 
 

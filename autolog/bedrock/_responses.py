@@ -38,11 +38,15 @@ class _State(StreamState):
         self.accumulator = accumulator
 
     def end(self, how: str) -> None:
-        reported = getattr(self.accumulator, "error", None)
-        if reported is not None and not self.call.ended:
-            self.fail(ModelStreamError(str(reported.get("message") or reported)
-                                       if isinstance(reported, Mapping) else str(reported)))
-            return
+        """An error event the model sent ends the span as an error, whichever way the stream ended."""
+        try:
+            reported = getattr(self.accumulator, "error", None)
+            if reported is not None:
+                message = reported.get("message") if isinstance(reported, Mapping) else None
+                self.fail(ModelStreamError(str(message or reported)))
+                return
+        except Exception:
+            _logger.debug("autolog: could not read the stream's error event", exc_info=True)
         super().end(how)
 
 
@@ -146,32 +150,47 @@ class _BodyReads:
         self.pieces = [raw]
         return {**self.head, "body": parse_body(raw, self.head.get("contentType"))}
 
-    def took(self, data: Any, to_end: bool) -> Any:
-        """``data`` was read; ``to_end``: the read asked for all of it, or found the end."""
+    def _end(self, error: BaseException | None = None, end_ns: int | None = None) -> None:
+        """Never raises: a fault here costs the call its span, never the caller its read."""
+        try:
+            if self.call.ended:
+                return
+            try:
+                outputs = self.outputs()
+            except Exception:
+                _logger.debug("autolog: could not read the body's bytes", exc_info=True)
+                outputs = dict(self.head)
+            if error is None:
+                self.call.finish(outputs, end_ns=end_ns)
+            else:
+                self.call.fail(error, outputs)
+        except Exception:
+            _logger.debug("autolog: could not end the span of a body", exc_info=True)
+
+    def took(self, data: Any, asked: Any) -> Any:
+        """``data`` was read by a read of ``asked`` bytes (None: all of them)."""
         try:
             if not self.call.ended:
+                to_end = asked is None or asked < 0 or (asked > 0 and not data)
                 if data:
                     self.pieces.append(bytes(data))
                     self.size += len(data)
                     self.last_ns = time.time_ns()
                 if to_end or (self.length is not None and self.size >= self.length):
-                    self.call.finish(self.outputs())
+                    self._end()
         except Exception:
             _logger.debug("autolog: could not watch a read of the body", exc_info=True)
         return data
 
     def failed(self, error: BaseException) -> None:
-        if not self.call.ended:
-            self.call.fail(error, self.outputs())
+        self._end(error)
 
     def closed(self) -> None:
-        if not self.call.ended:
-            self.call.finish(self.outputs())
+        self._end()
 
     def dropped(self) -> None:
         """Collected unread or half read: the span ends when the last byte was read."""
-        if not self.call.ended:
-            self.call.finish(self.outputs(), end_ns=self.last_ns)
+        self._end(end_ns=self.last_ns)
 
 
 def _then(value: Any, on_value: Callable[[Any], Any], on_error: Callable[[BaseException], None]) -> Any:
@@ -205,12 +224,15 @@ def _reading(body: Any, reads: _BodyReads) -> dict[str, Callable]:
 
     def read(*args, **kwargs):
         amt = args[0] if args else kwargs.get("amt")
-        return _then(call("read", *args, **kwargs),
-                     lambda data: reads.took(data, amt is None or amt < 0 or (amt > 0 and not data)), reads.failed)
+        return _then(call("read", *args, **kwargs), lambda data: reads.took(data, amt), reads.failed)
 
     def readinto(b, *args, **kwargs):
         def into(count):
-            reads.took(bytes(memoryview(b)[:count]), count == 0 and len(b) > 0)
+            try:
+                view = memoryview(b)
+                reads.took(bytes(view[:count]), view.nbytes)
+            except Exception:
+                _logger.debug("autolog: could not watch a read of the body", exc_info=True)
             return count
         return _then(call("readinto", b, *args, **kwargs), into, reads.failed)
 
@@ -225,7 +247,10 @@ def _reading(body: Any, reads: _BodyReads) -> dict[str, Callable]:
         # botocore's readlines() reads the raw stream; aiobotocore's goes through read()
         def readlines(*args, **kwargs):
             lines = call("readlines", *args, **kwargs)
-            reads.took(b"".join(lines), True)
+            try:
+                reads.took(b"".join(lines), None)
+            except Exception:
+                _logger.debug("autolog: could not watch a read of the body", exc_info=True)
             return lines
         methods["readlines"] = readlines
     return methods
