@@ -51,7 +51,7 @@ def _kinds() -> dict[str, Kind]:
 # botocore is what is patched (boto3 and aiobotocore both make their clients through it); its
 # version is the one that matters
 _patches = ProviderPatches("bedrock", [], _kinds, sdk=("botocore", "aiobotocore"), distribution="botocore",
-                           floor=(1, 34), factories=FACTORIES)
+                           floor=(1, 39, 9), factories=FACTORIES)
 
 
 def autolog(**options: Any) -> None:

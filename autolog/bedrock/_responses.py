@@ -5,10 +5,9 @@ delivered yet. The caller gets the very same dict; the span ends when the caller
   EventStream (aiobotocore: AioEventStream), replaced in the dict by a transparent proxy that
   hands each event to an accumulator as the caller reads it and ends the span exactly once
   (read to the end, an exception frame, ``close()``, dropped and collected).
-- ``invoke_model``: ``body`` is a StreamingBody the caller reads. It stays the same object: its
-  reads are watched (``read``, ``readinto``, ``readlines``, ``close`` on the instance; every
-  other way of reading it goes through them), and the span records the body parsed once the
-  caller has read it to the end (or what arrived, once it is closed or dropped)."""
+- ``invoke_model``: ``body`` is a StreamingBody the caller reads, replaced by a transparent proxy
+  that keeps the bytes the caller reads (and changes none of them); the span records the body
+  parsed once the caller has read it to the end (or what arrived, once it is closed or dropped)."""
 from __future__ import annotations
 
 import inspect
@@ -209,24 +208,42 @@ async def _later(pending, on_value, on_error):
     return on_value(value)
 
 
-def _reading(body: Any, reads: _BodyReads) -> dict[str, Callable]:
-    """The body's own methods, watched; they hold the body weakly, so that it is collected (and
-    the span ends) when the caller drops it."""
-    cls = type(body)
-    ref = weakref.ref(body)
+class _BodyProxy(wrapt.ObjectProxy):
+    """An invoke_model body, as the caller reads it: ``read`` and ``readinto`` are the body's
+    own, watched; every other way of reading (iteration, lines, chunks) is the SDK's own code run
+    on this proxy, so that it reads through ``read`` (botocore's StreamingBody, aiobotocore's
+    body whether it subclasses it or wraps the aiohttp response)."""
 
-    def call(name: str, *args, **kwargs):
+    def __init__(self, body: Any, reads: _BodyReads) -> None:
+        super().__init__(body)
+        self._self_reads = reads
+        weakref.finalize(self, reads.dropped)
+
+    @property
+    def __class__(self):
+        # aiobotocore's older bodies are themselves wrapt proxies of the aiohttp response, whose
+        # class they report: isinstance(body, aiobotocore.response.StreamingBody) must hold here too
+        return type(self.__wrapped__)
+
+    def _own(self, name: str, *args, **kwargs):
+        return getattr(type(self.__wrapped__), name)(self, *args, **kwargs)
+
+    def _watched(self, name: str, *args, **kwargs):
+        reads = self._self_reads
         try:
-            return getattr(cls, name)(ref(), *args, **kwargs)
+            return getattr(self.__wrapped__, name)(*args, **kwargs)
         except BaseException as error:
             reads.failed(error)
             raise
 
-    def read(*args, **kwargs):
+    def read(self, *args, **kwargs):
         amt = args[0] if args else kwargs.get("amt")
-        return _then(call("read", *args, **kwargs), lambda data: reads.took(data, amt), reads.failed)
+        reads = self._self_reads
+        return _then(self._watched("read", *args, **kwargs), lambda data: reads.took(data, amt), reads.failed)
 
-    def readinto(b, *args, **kwargs):
+    def readinto(self, b, *args, **kwargs):
+        reads = self._self_reads
+
         def into(count):
             try:
                 view = memoryview(b)
@@ -234,34 +251,78 @@ def _reading(body: Any, reads: _BodyReads) -> dict[str, Callable]:
             except Exception:
                 _logger.debug("autolog: could not watch a read of the body", exc_info=True)
             return count
-        return _then(call("readinto", b, *args, **kwargs), into, reads.failed)
 
-    def close(*args, **kwargs):
-        def done(value):
+        return _then(self._watched("readinto", b, *args, **kwargs), into, reads.failed)
+
+    def iter_chunks(self, *args, **kwargs):
+        return self._own("iter_chunks", *args, **kwargs)
+
+    def iter_lines(self, *args, **kwargs):
+        return self._own("iter_lines", *args, **kwargs)
+
+    def close(self, *args, **kwargs):
+        reads = self._self_reads
+
+        def closed(value):
             reads.closed()
             return value
-        return _then(call("close", *args, **kwargs), done, reads.failed)
 
-    methods = {"read": read, "readinto": readinto, "close": close}
-    if not inspect.iscoroutinefunction(cls.read):
-        # botocore's readlines() reads the raw stream; aiobotocore's goes through read()
-        def readlines(*args, **kwargs):
-            lines = call("readlines", *args, **kwargs)
-            try:
-                reads.took(b"".join(lines), None)
-            except Exception:
-                _logger.debug("autolog: could not watch a read of the body", exc_info=True)
-            return lines
-        methods["readlines"] = readlines
-    return methods
+        return _then(self._watched("close", *args, **kwargs), closed, reads.failed)
+
+
+class _SyncBody(_BodyProxy):
+    def __iter__(self):
+        return self._own("__iter__")
+
+    def __next__(self):
+        return self._own("__next__")
+
+    next = __next__
+
+    def readlines(self, *args, **kwargs):
+        """botocore's reads the raw stream: watched as one read of everything."""
+        lines = self._watched("readlines", *args, **kwargs)
+        try:
+            self._self_reads.took(b"".join(lines), None)
+        except Exception:
+            _logger.debug("autolog: could not watch a read of the body", exc_info=True)
+        return lines
+
+
+class _AsyncBody(_BodyProxy):
+    def __aiter__(self):
+        return self._own("__aiter__")
+
+    def __anext__(self):
+        return self._own("__anext__")
+
+    anext = __anext__
+
+    def readlines(self, *args, **kwargs):
+        return self._own("readlines", *args, **kwargs)
+
+    def __aenter__(self):
+        return self._own("__aenter__")
+
+    def __aexit__(self, *exc_info):
+        return self._own("__aexit__", *exc_info)
+
+    def aclose(self, *args, **kwargs):
+        reads = self._self_reads
+
+        def closed(value):
+            reads.closed()
+            return value
+
+        return _then(self._watched("aclose", *args, **kwargs), closed, reads.failed)
 
 
 def watch_body(result: Any, call) -> Any:
-    if not isinstance(result, dict) or not hasattr(result.get("body"), "read"):
+    body = result.get("body") if isinstance(result, dict) else None
+    if body is None or not hasattr(body, "read"):
         return None
-    body = result["body"]
-    reads = _BodyReads(call, {k: v for k, v in result.items() if k != "body"}, getattr(body, "_content_length", None))
-    for name, method in _reading(body, reads).items():
-        setattr(body, name, method)
-    weakref.finalize(body, reads.dropped)
+    length = getattr(body, "_content_length", None) or getattr(body, "_self_content_length", None)
+    reads = _BodyReads(call, {k: v for k, v in result.items() if k != "body"}, length)
+    proxy = _AsyncBody if inspect.iscoroutinefunction(type(body).read) else _SyncBody
+    result["body"] = proxy(body, reads)
     return result
