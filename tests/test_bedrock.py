@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import weakref
 
 import boto3
 import pytest
@@ -604,6 +605,15 @@ def test_clients_made_before_autolog_and_revert(experiment):
     with cassette("converse"):
         later.converse(modelId=CLAUDE, messages=ASK)
     assert len(traces(experiment)) == 1
+
+
+def test_patching_keeps_no_client_class_alive():
+    client = boto3.client("bedrock-runtime", **CREDENTIALS)  # botocore makes a class per client
+    assert isinstance(type(client).__dict__["converse"], wrapt.FunctionWrapper)
+    made = weakref.ref(type(client))
+    del client
+    gc.collect()
+    assert made() is None
 
 
 def test_switches_and_privacy(experiment):
