@@ -306,6 +306,10 @@ def invoke_cassettes() -> dict[str, list[dict]]:
             [chunk(c) for c in stream_families()["anthropic"][2][:6]]
             + [exception("throttlingException", "Too many tokens, please wait before trying again.")]))],
     }
+    # an error the model reports as a chunk of its own (botocore hands it over as data)
+    c["invoke_stream_error_chunk"] = [interaction(CLAUDE, "invoke-with-response-stream", claude_body, 200, b"".join(
+        [chunk(c) for c in stream_families()["anthropic"][2][:6]]
+        + [chunk({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})]))]
     for name, (model, request, chunks) in stream_families().items():
         c[f"invoke_stream_{name}"] = [interaction(model, "invoke-with-response-stream", request, 200,
                                                   b"".join(chunk(x) for x in chunks),

@@ -520,11 +520,15 @@ def test_invoke_stream_dropped(bedrock, experiment, mode):
     assert span.outputs["body"]["results"][0]["outputText"] == "The"
 
 
-def test_an_error_event_the_model_sends_ends_the_span_as_an_error(experiment):
-    accumulator = InvokeStreamAccumulator({})
-    accumulator.add({"chunk": {"bytes": json.dumps({"type": "error", "error": {
-        "type": "overloaded_error", "message": "Overloaded"}}).encode()}})
-    assert accumulator.error == {"type": "overloaded_error", "message": "Overloaded"}
+def test_an_error_the_model_sends_as_a_chunk(mode, bedrock, experiment):
+    response = invoke_stream(mode, bedrock(), "invoke_stream_error_chunk")
+    assert len(mode.drain(response["body"])) == 7  # botocore raises nothing: the caller reads it as data
+    span = only_span(experiment)
+    assert span.status.status_code == "ERROR"
+    [error] = exception_events(span)
+    assert (error.attributes["exception.type"], error.attributes["exception.message"]) == (
+        "ModelStreamError", "Overloaded")
+    assert span.outputs["body"]["content"][0]["thinking"] == "France's capital."
 
 
 # ---------------------------------------------------------------------------------------------
