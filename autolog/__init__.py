@@ -1,4 +1,11 @@
-"""Trace every OpenAI, Anthropic, Google Gemini and Ollama SDK call into MLflow.
+"""Trace every call a program makes through a supported LLM provider SDK into MLflow.
+
+    import autolog
+    autolog.autolog()
+
+The providers, one package each: openai, anthropic, gemini (google-genai), bedrock (boto3 /
+aiobotocore), cohere, ollama, litellm (and mistral, groq).
+"""
 
     import autolog
     autolog.autolog()
@@ -11,12 +18,12 @@ from typing import Iterator, Mapping
 from ._tracing import patching as _patching
 from ._export.exporter import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
-from . import anthropic, cohere, gemini, litellm, ollama, openai
+from . import anthropic, bedrock, cohere, gemini, litellm, ollama, openai
 
 __all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "flush", "stats",
-           "openai", "anthropic", "gemini", "cohere", "ollama", "litellm"]
+           "openai", "anthropic", "gemini", "bedrock", "cohere", "ollama", "litellm"]
 
-_PROVIDERS = (openai, anthropic, gemini, cohere, ollama, litellm)
+_PROVIDERS = (openai, anthropic, gemini, bedrock, cohere, ollama, litellm)
 
 
 def autolog(
@@ -35,7 +42,7 @@ def autolog(
     exit_limit: float | None = None,
     flush_on_sigterm: bool | None = None,
 ) -> None:
-    """Traces every call made through the ``openai``, ``anthropic``, ``google-genai`` and ``ollama`` SDKs from now on.
+    """Traces every call made through each supported provider SDK that is installed, from now on.
 
     A provider whose SDK is not imported yet is patched when it is imported.
 

@@ -62,7 +62,8 @@ def test_demo_writes_to_the_default_local_store(tmp_path):
     states = sorted(str(t.info.state).replace("TraceState.", "") for t in found)
     assert states == ["ERROR"] + ["OK"] * 8
     providers = {t.data.spans[0].attributes["mlflow.llm.provider"] for t in found}
-    assert providers == {"openai", "anthropic", "gemini", "ollama"}
+    assert providers == {"openai", "anthropic", "gemini", "ollama", "bedrock"}
+    assert "bedrock stream       -> The capital of France is Paris." in done.stdout
 
 
 def test_traces_command(tmp_path, capsys, experiment, tracking_uri):

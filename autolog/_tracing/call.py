@@ -182,6 +182,8 @@ class Call:
         """What the caller gets back: the result itself, or for a stream or an unread raw
         response a transparent proxy that ends the span when the caller is done with it."""
         try:
+            if self.kind.watch is not None and (watched := self.kind.watch(result, self)) is not None:
+                return watched
             provider = self.kind.provider
             if isinstance(result, provider.stream_types):
                 return _streams.StreamProxy(result, self)
@@ -227,7 +229,7 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         attributes: dict[str, Any] = {SpanAttributeKey.MODEL_PROVIDER: provider_name}
         if kind.chat:
             attributes[SpanAttributeKey.MESSAGE_FORMAT] = provider.message_format
-        model = kwargs.get("model")
+        model = kwargs.get(provider.model_arg)
         if isinstance(model, str):
             attributes[SpanAttributeKey.MODEL] = model
         options = STATE.options(provider.name)
@@ -250,7 +252,8 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         metadata, tags = _trace_context(options)
         nests = kind.user_code or (kind.nests is not None and kind.nests(kwargs))
         name = kind.span_name(kwargs) if kind.span_name is not None else _span_name(instance, method, kwargs)
-        span = _spans.start(name, kind.span_type, inputs, attributes, metadata, tags, current=nests)
+        span_type = kind.span_type_of(kwargs) if kind.span_type_of is not None else kind.span_type
+        span = _spans.start(name, span_type, inputs, attributes, metadata, tags, current=nests)
         if span is None:
             return None
         send, hide = (change.kwargs, change.hide) if change is not None else (sent, None)

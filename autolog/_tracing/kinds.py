@@ -35,6 +35,8 @@ class Provider:
     # streams one class serves both ways, iterated with for or async for as the caller chooses
     # (LiteLLM's CustomStreamWrapper): close() and aclose() are proxied as the class has them
     dual_stream_types: tuple[type, ...] = ()
+    # the request argument that names the model (botocore's Bedrock client: modelId)
+    model_arg: str = "model"
 
     def name_of(self, resource: Any) -> str:
         if self.resolve_name is not None:
@@ -102,6 +104,14 @@ class Kind:
     takes_files: bool = False  # files in the request are recorded as name, media type and size
     # change_request(kwargs, provider_name, stream_usage option) -> RequestChange or None
     change_request: Callable[[Mapping[str, Any], str, bool | None], RequestChange | None] | None = None
+    # span_type_of(kwargs) -> the span type of one call, where one method serves several (Bedrock's
+    # invoke_model runs chat, embedding and rerank models alike); span_type otherwise
+    span_type_of: Callable[[Mapping[str, Any]], str] | None = None
+    # watch(result, call) -> what the caller gets, for a result that holds what the call still has
+    # to deliver (botocore's response dicts hold an EventStream or an unread body): the provider
+    # hands the caller its transparent proxies, which end the call's span once the caller is done;
+    # None when there is nothing to wait for and the span ends now
+    watch: Callable[[Any, Any], Any] | None = None
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:

@@ -4,12 +4,13 @@ release the package supports."""
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any, Callable
 
 from .call import make_wrapper
 from .._config import configure, forget, make_options
 from .kinds import Kind
-from .patching import Target, patch_targets, when_imported, withdraw
+from .patching import ClassFactory, Target, patch_factories, patch_targets, when_imported, withdraw
 from .._mlflow import hooks as _mlflow_hooks
 from .._mlflow.compat import check as check_mlflow
 from .spans import remember_failed_imports
@@ -43,15 +44,23 @@ def installed_version(distribution: str) -> str | None:
         return None
 
 
+def _under(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
 class ProviderPatches:
     def __init__(self, name: str, targets: list[Target], kinds: Callable[[], dict[str, Kind]],
-                 sdk: str | None = None, *, distribution: str | None = None,
-                 floor: tuple[int, ...] | None = None) -> None:
+                 sdk: str | tuple[str, ...] | None = None, *, distribution: str | None = None,
+                 floor: tuple[int, ...] | None = None, factories: list[ClassFactory] = ()) -> None:
         self.name = name  # the provider's name, which its options are kept under
-        self.sdk = sdk or name  # the SDK's import name
+        # the SDK's import name; several where one SDK comes in more than one package (botocore and
+        # aiobotocore): each is patched when it is imported, and none is imported by the package
+        self.sdks = (sdk,) if isinstance(sdk, str) else tuple(sdk or (name,))
+        self.sdk = self.sdks[0]
         self.distribution = distribution or self.sdk  # the SDK's name on PyPI, for its version
         self.floor = floor  # the oldest release tested (pyproject.toml's extra says the same)
         self.targets = targets
+        self.factories = list(factories)  # where the SDK makes the classes to patch at run time
         self.kinds = kinds  # reads the SDK's classes, so it runs once the SDK is imported
         self._said_too_old = False
 
@@ -62,10 +71,11 @@ class ProviderPatches:
         if settings.disable:
             self.revert()
         else:
-            when_imported(self.sdk, self.name, self._patch)
+            for sdk in self.sdks:
+                when_imported(sdk, self.name, self._patch)
 
     def revert(self) -> None:
-        withdraw(self.name, self.sdk)
+        withdraw(self.name, self.sdks)
         forget(self.name)
 
     def supported(self) -> bool:
@@ -96,4 +106,7 @@ class ProviderPatches:
             return
         remember_failed_imports()
         _mlflow_hooks.install()
-        patch_targets(self.targets, self.make_wrapper(self.kinds()))
+        imported = tuple(sdk for sdk in self.sdks if sdk in sys.modules)
+        make_wrapper = self.make_wrapper(self.kinds())
+        patch_targets([t for t in self.targets if _under(t.module, imported)], make_wrapper)
+        patch_factories(self.name, [f for f in self.factories if _under(f.module, imported)], make_wrapper)

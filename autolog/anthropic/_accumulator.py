@@ -1,15 +1,26 @@
-"""Assemble an Anthropic message stream into the Message a non-streaming call returns."""
+"""Assemble an Anthropic message stream into the Message a non-streaming call returns.
+
+The events are the SDK's objects, or the plain JSON Anthropic's models send through Amazon
+Bedrock's InvokeModelWithResponseStream (autolog.bedrock)."""
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from .._tracing.kinds import field
 from .._tracing.text import TextBuffer
 
 
 def _dump(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return dict(obj)  # a copy: the block or message is filled in below
     dump = getattr(obj, "model_dump", None)
     return dump(mode="json") if callable(dump) else obj
+
+
+def _pairs(obj: Any):
+    """The fields of an SDK object, or the items of a dict."""
+    return obj.items() if isinstance(obj, dict) else obj
 
 
 class _Block:
@@ -24,17 +35,17 @@ class _Block:
         self.citations: list[Any] = []
 
     def add(self, delta: Any) -> None:
-        kind = delta.type
+        kind = field(delta, "type")
         if kind == "text_delta":
-            self.text.append(delta.text)
+            self.text.append(field(delta, "text"))
         elif kind == "input_json_delta":
-            self.json.append(delta.partial_json)
+            self.json.append(field(delta, "partial_json"))
         elif kind == "thinking_delta":
-            self.thinking.append(delta.thinking)
+            self.thinking.append(field(delta, "thinking"))
         elif kind == "signature_delta":
-            self.signature = delta.signature
+            self.signature = field(delta, "signature")
         elif kind == "citations_delta":
-            self.citations.append(delta.citation)
+            self.citations.append(field(delta, "citation"))
 
     def build(self) -> dict[str, Any]:
         block = _dump(self.start) if self.start is not None else {"type": "text", "text": ""}
@@ -66,22 +77,24 @@ class MessageAccumulator:
         self.usage: dict[str, Any] = {}
 
     def add(self, event: Any) -> None:
-        kind = event.type
+        kind = field(event, "type")
         if kind == "content_block_delta":
-            block = self.blocks.get(event.index)
+            index = field(event, "index")
+            block = self.blocks.get(index)
             if block is None:
-                block = self.blocks[event.index] = _Block(None)
-            block.add(event.delta)
+                block = self.blocks[index] = _Block(None)
+            block.add(field(event, "delta"))
         elif kind == "content_block_start":
-            self.blocks[event.index] = _Block(event.content_block)
+            self.blocks[field(event, "index")] = _Block(field(event, "content_block"))
         elif kind == "message_start":
-            self.message = event.message
+            self.message = field(event, "message")
         elif kind == "message_delta":
-            for key, value in event.delta:
+            for key, value in _pairs(field(event, "delta") or {}):
                 if value is not None:
                     self.delta[key] = value
-            if event.usage is not None:
-                for key, value in event.usage:
+            usage = field(event, "usage")
+            if usage is not None:
+                for key, value in _pairs(usage):
                     if value is not None:  # the later value wins where both carry a field
                         self.usage[key] = value
 

@@ -1,5 +1,6 @@
-"""``python -m autolog demo``: a short scripted session through the real ``openai`` and
-``anthropic`` SDKs, answered from the recordings bundled with the package (no key, no network)."""
+"""``python -m autolog demo``: a short scripted session through the real ``openai``,
+``anthropic``, ``google-genai`` and ``boto3`` SDKs, answered from the recordings bundled with the
+package (no key, no network)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,6 +62,39 @@ def recorded_transport(http, path: Path = CASSETTE):
     return http.MockTransport(answer)
 
 
+def bedrock_client(path: Path = CASSETTE):
+    """A boto3 bedrock-runtime client answered from a recording: botocore's ``before-send`` event
+    hands back the recorded bytes, which botocore parses as it would the network's."""
+    import io
+
+    import boto3
+    from botocore.awsrequest import AWSResponse
+    from botocore.config import Config
+    from urllib3.response import HTTPResponse
+
+    queues: dict[str, list] = {}
+    for item in yaml.safe_load(path.read_text())["interactions"]:
+        if ".amazonaws.com/" in item["request"]["uri"]:
+            queues.setdefault(item["request"]["uri"].split(".amazonaws.com", 1)[1], []).append(item["response"])
+
+    def answer(request, **_):
+        from urllib.parse import urlsplit
+
+        pending = queues.get(urlsplit(request.url).path)
+        response = pending.pop(0) if pending else {"status": {"code": 404}, "headers": {},
+                                                   "body": {"string": b'{"message": "no recording"}'}}
+        headers = {k: v[0] for k, v in response["headers"].items()}
+        body = response["body"]["string"]
+        raw = HTTPResponse(body=io.BytesIO(body if isinstance(body, bytes) else body.encode()), headers=headers,
+                           status=response["status"]["code"], preload_content=False)
+        return AWSResponse(request.url, response["status"]["code"], headers, raw)
+
+    client = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="demo",
+                          aws_secret_access_key="demo", config=Config(retries={"total_max_attempts": 1}))
+    client.meta.events.register("before-send.bedrock-runtime", answer)
+    return client
+
+
 def run_session(say: Callable[[str], None] = print) -> None:
     import anthropic
     import openai
@@ -116,6 +150,17 @@ def run_session(say: Callable[[str], None] = print) -> None:
                               transport=recorded_transport(httpx))
         parts = local.chat(model="llama3.2", messages=question, stream=True)
         say(f"ollama stream        -> {''.join(p.message.content or '' for p in parts)}")
+
+    try:
+        bedrock = bedrock_client()
+    except ImportError:  # boto3 is an optional extra
+        say("bedrock stream       -> (boto3 is not installed: pip install 'llm-autolog[bedrock]')")
+    else:
+        response = bedrock.converse_stream(modelId="us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                                           messages=[{"role": "user", "content": [{"text": question[0]["content"]}]}])
+        text = "".join(e["contentBlockDelta"]["delta"].get("text", "") for e in response["stream"]
+                       if "contentBlockDelta" in e)
+        say(f"bedrock stream       -> {text}")
 
     try:
         oai.chat.completions.create(model="gpt-4o-mini", messages=question)
