@@ -4,11 +4,7 @@
     autolog.autolog()
 
 The providers, one package each: openai, anthropic, gemini (google-genai), bedrock (boto3 /
-aiobotocore), cohere, ollama, litellm (and mistral, groq).
-"""
-
-    import autolog
-    autolog.autolog()
+aiobotocore), cohere, ollama, litellm.
 """
 from __future__ import annotations
 
