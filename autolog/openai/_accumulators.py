@@ -13,6 +13,21 @@ def _dump(obj: Any) -> Any:
     return dump(mode="json", exclude_unset=True) if callable(dump) else obj
 
 
+_OPENAI_DELTA_FIELDS = frozenset({"content", "refusal", "role", "tool_calls", "function_call"})
+_OTHER_DELTA_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _other_delta_fields(delta: Any) -> tuple[str, ...]:
+    """The fields an OpenAI-shaped SDK (groq) declares on its delta beyond OpenAI's: read like the
+    extra fields a compatible server adds (a field is declared or extra, never both)."""
+    cls = type(delta)
+    names = _OTHER_DELTA_FIELDS.get(cls)
+    if names is None:
+        fields = getattr(cls, "model_fields", None) or {}
+        names = _OTHER_DELTA_FIELDS[cls] = tuple(n for n in fields if n not in _OPENAI_DELTA_FIELDS)
+    return names
+
+
 class _Head:
     """The fields every chunk repeats, from the first chunk that names the model (a compatible
     server may open with a chunk that does not)."""
@@ -74,8 +89,9 @@ class _ChatChoice:
     def add_delta(self, delta: Any) -> None:
         if delta.content:
             self.content.append(delta.content)
-        if delta.refusal:
-            self.refusal.append(delta.refusal)
+        refusal = getattr(delta, "refusal", None)  # not in every OpenAI-shaped SDK's delta
+        if refusal:
+            self.refusal.append(refusal)
         if delta.role:
             self.role = delta.role
         if delta.tool_calls:
@@ -88,6 +104,11 @@ class _ChatChoice:
             fn["name"] = fn["name"] or delta.function_call.name
             if delta.function_call.arguments:
                 fn["arguments"].append(delta.function_call.arguments)
+        declared = _other_delta_fields(delta)
+        if declared:
+            values = {name: value for name in declared if (value := getattr(delta, name)) is not None}
+            if values:
+                self._add_extra(values)
         extra = delta.__pydantic_extra__
         if extra:
             self._add_extra(extra)
