@@ -11,12 +11,12 @@ from typing import Iterator, Mapping
 from ._tracing import patching as _patching
 from ._export.exporter import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
-from . import anthropic, gemini, openai
+from . import anthropic, gemini, groq, openai
 
 __all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "flush", "stats",
-           "openai", "anthropic", "gemini"]
+           "openai", "anthropic", "gemini", "groq"]
 
-_PROVIDERS = (openai, anthropic, gemini)
+_PROVIDERS = (openai, anthropic, gemini, groq)
 
 
 def autolog(
