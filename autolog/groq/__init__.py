@@ -62,7 +62,7 @@ def _kinds() -> dict[str, Kind]:
     }
 
 
-_patches = ProviderPatches("groq", TARGETS, _kinds, floor=(0, 9))
+_patches = ProviderPatches("groq", TARGETS, _kinds, floor=(0, 20))
 
 
 def autolog(**options: Any) -> None:
