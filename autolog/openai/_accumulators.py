@@ -14,18 +14,20 @@ def _dump(obj: Any) -> Any:
 
 
 _OPENAI_DELTA_FIELDS = frozenset({"content", "refusal", "role", "tool_calls", "function_call"})
-_OTHER_DELTA_FIELDS: dict[type, tuple[str, ...]] = {}
+_DELTA_LAYOUTS: dict[type, tuple[bool, tuple[str, ...]]] = {}
 
 
-def _other_delta_fields(delta: Any) -> tuple[str, ...]:
-    """The fields an OpenAI-shaped SDK (groq) declares on its delta beyond OpenAI's: read like the
-    extra fields a compatible server adds (a field is declared or extra, never both)."""
+def _delta_layout(delta: Any) -> tuple[bool, tuple[str, ...]]:
+    """Per delta class, once: whether it has OpenAI's ``refusal`` (a missing attribute costs an
+    exception per chunk), and the fields an OpenAI-shaped SDK (groq) declares beyond OpenAI's, read
+    like the extra fields a compatible server adds (a field is declared or extra, never both)."""
     cls = type(delta)
-    names = _OTHER_DELTA_FIELDS.get(cls)
-    if names is None:
+    layout = _DELTA_LAYOUTS.get(cls)
+    if layout is None:
         fields = getattr(cls, "model_fields", None) or {}
-        names = _OTHER_DELTA_FIELDS[cls] = tuple(n for n in fields if n not in _OPENAI_DELTA_FIELDS)
-    return names
+        layout = _DELTA_LAYOUTS[cls] = ("refusal" in fields,
+                                        tuple(n for n in fields if n not in _OPENAI_DELTA_FIELDS))
+    return layout
 
 
 class _Head:
@@ -89,9 +91,9 @@ class _ChatChoice:
     def add_delta(self, delta: Any) -> None:
         if delta.content:
             self.content.append(delta.content)
-        refusal = getattr(delta, "refusal", None)  # not in every OpenAI-shaped SDK's delta
-        if refusal:
-            self.refusal.append(refusal)
+        has_refusal, declared = _delta_layout(delta)
+        if has_refusal and delta.refusal:
+            self.refusal.append(delta.refusal)
         if delta.role:
             self.role = delta.role
         if delta.tool_calls:
@@ -104,7 +106,6 @@ class _ChatChoice:
             fn["name"] = fn["name"] or delta.function_call.name
             if delta.function_call.arguments:
                 fn["arguments"].append(delta.function_call.arguments)
-        declared = _other_delta_fields(delta)
         if declared:
             values = {name: value for name in declared if (value := getattr(delta, name)) is not None}
             if values:
