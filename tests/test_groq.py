@@ -182,6 +182,18 @@ def test_stream_left_with_break_and_dropped(experiment):
     assert span.outputs["choices"][0]["message"] == {"role": "assistant", "content": None, "refusal": None}
 
 
+def test_stream_read_to_its_last_chunk_and_dropped_has_the_usage(experiment):
+    stream = sync_stream()
+    chunks = [next(stream) for _ in range(9)]  # every chunk, but never told the stream is over
+    assert chunks[-1].x_groq.usage is not None
+    del stream
+    gc.collect()
+    span = only_span(experiment)
+    assert span.attributes["autolog.stream.end"] == "abandoned"
+    assert usage_of(span) == {"input_tokens": 18, "output_tokens": 8, "total_tokens": 26}
+    assert span.outputs["choices"][0]["message"]["content"] == ANSWER
+
+
 def test_stream_never_read_still_ends(experiment):
     stream = sync_stream()
     del stream
