@@ -1,4 +1,4 @@
-"""Trace every OpenAI, Anthropic and Google Gemini SDK call into MLflow.
+"""Trace every OpenAI, Anthropic, Google Gemini and Ollama SDK call into MLflow.
 
     import autolog
     autolog.autolog()
@@ -11,12 +11,12 @@ from typing import Iterator, Mapping
 from ._tracing import patching as _patching
 from ._export.exporter import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
-from . import anthropic, gemini, groq, openai
+from . import anthropic, cohere, gemini, groq, ollama, openai
 
 __all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "flush", "stats",
-           "openai", "anthropic", "gemini", "groq"]
+           "openai", "anthropic", "gemini", "cohere", "ollama", "groq"]
 
-_PROVIDERS = (openai, anthropic, gemini, groq)
+_PROVIDERS = (openai, anthropic, gemini, cohere, ollama, groq)
 
 
 def autolog(
@@ -29,10 +29,13 @@ def autolog(
     metadata: Mapping[str, str] | None = None,
     stream_usage: bool | None = None,
     queue_size: int | None = None,
+    queue_bytes: int | None = None,
     queue_wait: float | None = None,
     exit_timeout: float | None = None,
+    exit_limit: float | None = None,
+    flush_on_sigterm: bool | None = None,
 ) -> None:
-    """Traces every call made through the ``openai``, ``anthropic`` and ``google-genai`` SDKs from now on.
+    """Traces every call made through the ``openai``, ``anthropic``, ``google-genai`` and ``ollama`` SDKs from now on.
 
     A provider whose SDK is not imported yet is patched when it is imported.
 
@@ -46,14 +49,20 @@ def autolog(
     stream_usage: OpenAI chat and completions streams carry token usage only when asked; None
         (default) asks on the caller's behalf for OpenAI and Azure OpenAI, True for every
         OpenAI-compatible server too, False never. The caller never sees the extra usage chunk.
-    queue_size: traces that may wait to be written to the store (default 1000; process-wide).
+    The export settings are process-wide; None keeps the current value:
+    queue_size: traces that may wait to be written to the store (default 1000).
+    queue_bytes: bytes of recorded content that may wait (default 256 MiB).
     queue_wait: seconds a call may wait for room when the queue is full and the store keeps up
         (default 2.0); a trace that finds no room is dropped and counted.
-    exit_timeout: seconds the interpreter's exit waits for the queue to drain (default 5.0).
+    exit_timeout: seconds the exit waits for the store without it making progress (default 5.0).
+    exit_limit: seconds the exit waits at most, progress or not (default 60.0).
+    flush_on_sigterm: write the queued traces when the process gets SIGTERM and has no handler
+        of its own, then end by SIGTERM (default True).
     """
     options = dict(disable=disable, log_traces=log_traces, silent=silent,
                    capture_content=capture_content, redact=redact, metadata=metadata, stream_usage=stream_usage,
-                   queue_size=queue_size, queue_wait=queue_wait, exit_timeout=exit_timeout)
+                   queue_size=queue_size, queue_bytes=queue_bytes, queue_wait=queue_wait,
+                   exit_timeout=exit_timeout, exit_limit=exit_limit, flush_on_sigterm=flush_on_sigterm)
     make_options(**options)  # one clear error before any provider is touched
     for provider in _PROVIDERS:
         provider.autolog(**options)

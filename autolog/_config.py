@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import contextvars
-import logging
 import dataclasses
+import logging
+import math
 from typing import Any, Callable, Mapping
 
 
@@ -19,8 +20,11 @@ class Options:
     stream_usage: bool | None = None
     # process-wide export settings; None leaves the current value
     queue_size: int | None = None
+    queue_bytes: int | None = None
     queue_wait: float | None = None
     exit_timeout: float | None = None
+    exit_limit: float | None = None
+    flush_on_sigterm: bool | None = None
 
 
 _BOOL_OPTIONS = ("disable", "log_traces", "silent", "capture_content")
@@ -46,14 +50,36 @@ def make_options(**given: Any) -> Options:
     metadata = given.get("metadata")
     if metadata is not None:
         given["metadata"] = dict(_string_mapping("metadata", metadata))
-    size = given.get("queue_size")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
-        raise TypeError(f"autolog() option 'queue_size' must be an int >= 1, not {size!r}")
-    for name in ("queue_wait", "exit_timeout"):
+    for name, low, high in _INT_LIMITS:
         value = given.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-            raise TypeError(f"autolog() option {name!r} must be a number of seconds >= 0, not {value!r}")
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"autolog() option {name!r} must be an int, not {type(value).__name__}")
+        if not low <= value <= high:
+            raise ValueError(f"autolog() option {name!r} must be between {low} and {high}, not {value!r}")
+    for name, high in _SECONDS_LIMITS:
+        value = given.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"autolog() option {name!r} must be a number of seconds, not {type(value).__name__}")
+        if not math.isfinite(value) or not 0 <= value <= high:
+            raise ValueError(f"autolog() option {name!r} must be a number of seconds from 0 to {high:g}, not {value!r}")
+    if given.get("flush_on_sigterm") is not None and not isinstance(given["flush_on_sigterm"], bool):
+        raise TypeError(f"autolog() option 'flush_on_sigterm' must be a bool or None, "
+                        f"not {type(given['flush_on_sigterm']).__name__}")
+    exit_timeout, exit_limit = given.get("exit_timeout"), given.get("exit_limit")
+    if exit_timeout is not None and exit_limit is not None and exit_limit < exit_timeout:
+        raise ValueError(f"autolog() option 'exit_limit' ({exit_limit!r}) must be at least 'exit_timeout' "
+                         f"({exit_timeout!r})")
     return Options(**given)
+
+
+# (option, lowest, highest): beyond these a value is a mistake, not a setting
+_INT_LIMITS = (("queue_size", 1, 10_000_000), ("queue_bytes", 1024 * 1024, 64 * 1024 ** 3))
+_SECONDS_LIMITS = (("queue_wait", 3600.0), ("exit_timeout", 3600.0), ("exit_limit", 24 * 3600.0))
+_EXPORT_SETTINGS = ("queue_size", "queue_bytes", "queue_wait", "exit_timeout", "exit_limit")
 
 
 def _string_mapping(what: str, value: Any) -> Mapping[str, str]:
@@ -88,6 +114,10 @@ SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("autolog_suspen
 # one span (or, under a call that nests, a child span: see Kind.nests).
 IN_CALL: contextvars.ContextVar[Any] = contextvars.ContextVar("autolog_in_call", default=None)
 
+# The running call that runs others (see Kind.nests): the token usage of the calls made inside it
+# adds up on its span.
+USAGE_TOTAL: contextvars.ContextVar[Any] = contextvars.ContextVar("autolog_usage_total", default=None)
+
 
 @dataclasses.dataclass(frozen=True)
 class TraceContext:
@@ -110,13 +140,22 @@ class TraceContext:
 CONTEXT: contextvars.ContextVar[TraceContext | None] = contextvars.ContextVar("autolog_context", default=None)
 
 
+def _logging(provider: str) -> bool:
+    """The provider is configured (autolog() ran and revert() did not follow) and records traces.
+    A reverted provider's wrappers live on in methods bound while patched (``create =
+    client.chat.completions.create``, an SDK object that binds its methods when it is made): they
+    must trace nothing either."""
+    options = STATE.by_provider.get(provider)
+    return options is not None and options.log_traces
+
+
 def tracing_active(provider: str) -> bool:
     """The cheap gate every patched call passes first."""
     return (
         STATE.enabled
         and not SUSPENDED.get()
         and not IN_CALL.get()
-        and STATE.by_provider.get(provider, DEFAULT_OPTIONS).log_traces
+        and _logging(provider)
     )
 
 
@@ -128,16 +167,26 @@ def child_tracing_active(provider: str) -> bool:
         and getattr(parent, "nests", False)
         and STATE.enabled
         and not SUSPENDED.get()
-        and STATE.by_provider.get(provider, DEFAULT_OPTIONS).log_traces
+        and _logging(provider)
     )
+
+
+def forget(provider: str) -> None:
+    """revert(): the provider's wrappers still reachable trace nothing until autolog() again."""
+    STATE.by_provider.pop(provider, None)
 
 
 def configure(provider: str, options: Options) -> None:
     from ._export.exporter import EXPORTER
 
     STATE.by_provider[provider] = options
-    for name in ("queue_size", "queue_wait", "exit_timeout"):
+    for name in _EXPORT_SETTINGS:
         if (value := getattr(options, name)) is not None:
             setattr(EXPORTER.settings, name, value)
+    settings = EXPORTER.settings
+    settings.exit_limit = max(settings.exit_limit, settings.exit_timeout)
+    from ._export import signals
+
+    signals.configure(options.flush_on_sigterm)
     silent = any(o.silent for o in STATE.by_provider.values())
     logging.getLogger("autolog").setLevel(logging.CRITICAL + 1 if silent else logging.NOTSET)

@@ -19,6 +19,7 @@ import pytest
 import vcr
 
 import autolog
+from echo import echo, echo_burst, echo_client  # noqa: F401 - the tests import them from here
 from autolog._export import exporter as _export
 from autolog._config import STATE
 from autolog._cli.demo import http_library
@@ -36,8 +37,19 @@ VCR = vcr.VCR(
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def working_folder(tmp_path_factory):
+    """The suite runs in a temporary folder: what MLflow writes relative to the working directory
+    (./mlruns, the artifacts of experiments in a local store) stays out of the checkout."""
+    folder = tmp_path_factory.mktemp("cwd")
+    previous = os.getcwd()
+    os.chdir(folder)
+    yield folder
+    os.chdir(previous)
+
+
 @pytest.fixture(scope="session")
-def tracking_uri(tmp_path_factory):
+def tracking_uri(tmp_path_factory, working_folder):
     uri = f"sqlite:///{tmp_path_factory.mktemp('store')}/mlflow.db"
     mlflow.set_tracking_uri(uri)
     logging.getLogger("mlflow").setLevel(logging.ERROR)
@@ -56,6 +68,9 @@ def traced():
     autolog.autolog()
     yield
     autolog.revert()
+    autolog.flush(10)
+    # losses a test caused on purpose (and checked) are not the exit warning of the whole run
+    _export.EXPORTER._unreported = _export._Unreported()
     _export.EXPORTER.settings = _export.ExportSettings()
     _export.EXPORTER._healthy = True
     STATE.enabled = True
@@ -84,36 +99,6 @@ def only_span(experiment_id):
     spans = found[0].data.spans
     assert len(spans) == 1, [s.name for s in spans]
     return spans[0]
-
-
-def echo(request):
-    """A chat completion whose answer repeats the question, so each span can be matched to its call."""
-    asked = json.loads(request.content)["messages"][0]["content"]
-    return OPENAI_HTTP.Response(200, json={
-        "id": "chatcmpl-echo", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": f"echo {asked}"}}],
-        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}})
-
-
-def echo_client():
-    """An OpenAI client answered in memory by ``echo``: the SDK's own work, no network."""
-    return openai.OpenAI(api_key="sk-test", max_retries=0, base_url="http://echo.invalid/v1",
-                         http_client=OPENAI_HTTP.Client(transport=OPENAI_HTTP.MockTransport(echo)))
-
-
-def echo_burst(threads: int = 8, calls: int = 25) -> list[str]:
-    """``threads`` threads making ``calls`` echo chat calls each; the questions asked, t{thread}-{i}."""
-    def work(t):
-        client = echo_client()
-        for i in range(calls):
-            client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"t{t}-{i}"}])
-
-    running = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-    for thread in running:
-        thread.start()
-    for thread in running:
-        thread.join()
-    return [f"t{t}-{i}" for t in range(threads) for i in range(calls)]
 
 
 def usage_of(span):

@@ -40,29 +40,48 @@ def _answers(url: str) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def mlflow_server(backend_uri: str, workdir: Path):
-    """``mlflow server`` on a free port; yields its http:// URI."""
-    port = free_port()
-    log = open(workdir / "mlflow-server.log", "wb")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", backend_uri, "--default-artifact-root", str(workdir / "artifacts"),
-         "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=workdir, env=env,
-    )
-    uri = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until(lambda: _answers(f"{uri}/health"), "mlflow server", process)
-        yield uri
-    finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+class MlflowServer:
+    """``mlflow server`` on a fixed free port, which can be stopped and started again."""
+
+    def __init__(self, backend_uri: str, workdir: Path) -> None:
+        self.backend_uri = backend_uri
+        self.workdir = workdir
+        self.port = free_port()
+        self.uri = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.workdir / "mlflow-server.log", "ab")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(self.port),
+             "--backend-store-uri", self.backend_uri, "--default-artifact-root", str(self.workdir / "artifacts"),
+             "--workers", "1"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=env,
+        )
         log.close()
+        _wait_until(lambda: _answers(f"{self.uri}/health"), "mlflow server", self.process)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.process = None
+
+
+@contextlib.contextmanager
+def mlflow_server(backend_uri: str, workdir: Path, *, handle: bool = False):
+    """``mlflow server`` on a free port; yields its http:// URI (or, with ``handle``, the server)."""
+    server = MlflowServer(backend_uri, workdir)
+    try:
+        server.start()
+        yield server if handle else server.uri
+    finally:
+        server.stop()
 
 
 def _postgres_bin() -> Path | None:
@@ -80,9 +99,26 @@ def _as_postgres_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
+class PostgresCluster:
+    def __init__(self, bin_dir: Path, data: Path, root: Path, sockets: Path, port: int) -> None:
+        self.bin_dir, self.data, self.root, self.sockets, self.port = bin_dir, data, root, sockets, port
+        self.uri = f"postgresql+psycopg://autolog@127.0.0.1:{port}/mlflow"
+
+    def start(self) -> None:
+        subprocess.run(_as_postgres_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l",
+                                          str(self.root / "server.log"), "-o",
+                                          f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1", "-w",
+                                          "start"]), check=True, capture_output=True)
+
+    def stop(self) -> None:
+        subprocess.run(_as_postgres_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                                          "stop"]), capture_output=True)
+
+
 @contextlib.contextmanager
-def postgres_cluster():
-    """A throwaway PostgreSQL cluster on a free port; yields a SQLAlchemy URI of an empty database."""
+def postgres_cluster(*, handle: bool = False):
+    """A throwaway PostgreSQL cluster on a free port; yields a SQLAlchemy URI of an empty database
+    (or, with ``handle``, the cluster, which can be stopped and started)."""
     bin_dir = _postgres_bin()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL is not installed (.ci/run installs it with apt-get)")
@@ -97,14 +133,12 @@ def postgres_cluster():
     port = free_port()
     subprocess.run(_as_postgres_user([str(bin_dir / "initdb"), "-D", str(data), "-U", "autolog", "--auth=trust",
                                       "-E", "UTF8"]), check=True, capture_output=True)
-    subprocess.run(_as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"),
-                                      "-o", f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1", "-w", "start"]),
-                   check=True, capture_output=True)
+    cluster = PostgresCluster(bin_dir, data, root, sockets, port)
+    cluster.start()
     try:
         subprocess.run(_as_postgres_user([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
                                           "-U", "autolog", "mlflow"]), check=True, capture_output=True)
-        yield f"postgresql+psycopg://autolog@127.0.0.1:{port}/mlflow"
+        yield cluster if handle else cluster.uri
     finally:
-        subprocess.run(_as_postgres_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
+        cluster.stop()
         shutil.rmtree(root, ignore_errors=True)

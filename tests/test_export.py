@@ -12,7 +12,7 @@ import pytest
 from mlflow.exceptions import MlflowException
 
 import autolog
-from autolog._export import exporter as _export, sinks as _sinks
+from autolog._export import exporter as _export, sql_sink as _sinks
 from conftest import ROOT, echo_burst, echo_client, traces
 from servers import free_port
 
@@ -112,15 +112,19 @@ def test_an_unreachable_store_fails_the_traces_not_the_calls(batched, monkeypatc
 
 
 def test_a_trace_the_store_rejects_fails_alone(experiment, batched, monkeypatch):
+    """The database refuses one trace's row (a NOT NULL column left empty): the batch is split
+    until that trace is found, the others are stored, and the refused one leaves nothing."""
+    from autolog._export import sql_rows
+
     store = SlowStore(monkeypatch)  # gathers the ten traces into one batch
-    original_log_spans = type(mlflow.tracking.MlflowClient()._tracking_client.store).log_spans
+    original_add = sql_rows.RowBuilder.add
 
-    def log_spans(self, location, spans, *args, **kwargs):
-        if any("poison" in (s.inputs or {}).get("messages", [{}])[0].get("content", "") for s in spans):
-            raise MlflowException("the store refuses this span", error_code="INVALID_PARAMETER_VALUE")
-        return original_log_spans(self, location, spans, *args, **kwargs)
+    def add(self, rows, record, *args):
+        original_add(self, rows, record, *args)
+        if "poison" in record.inputs_json:
+            rows.trace_info[-1]["status"] = None
 
-    monkeypatch.setattr(type(mlflow.tracking.MlflowClient()._tracking_client.store), "log_spans", log_spans)
+    monkeypatch.setattr(sql_rows.RowBuilder, "add", add)
     client = echo_client()
     texts = [f"q{i}" for i in range(9)]
     texts.insert(4, "poison")
@@ -244,10 +248,18 @@ def test_a_forked_child_writes_its_own_traces_once(tmp_path):
         ["parent-0", "parent-1", "parent-2", "parent-last", "child-0", "child-1", "child-2", "child-3", "mp-0", "mp-1"])
 
 
-def test_invalid_export_options_are_refused_at_autolog_time():
-    for bad in ({"queue_size": 0}, {"queue_size": "10"}, {"queue_wait": -1}, {"exit_timeout": "soon"}):
-        with pytest.raises(TypeError):
-            autolog.autolog(**bad)
+@pytest.mark.parametrize("bad, error", [
+    ({"queue_size": "10"}, TypeError), ({"queue_size": True}, TypeError), ({"exit_timeout": "soon"}, TypeError),
+    ({"flush_on_sigterm": 1}, TypeError),
+    ({"queue_size": 0}, ValueError), ({"queue_size": 10**9}, ValueError), ({"queue_bytes": 10}, ValueError),
+    ({"queue_wait": -1}, ValueError), ({"queue_wait": float("inf")}, ValueError),
+    ({"exit_timeout": float("inf")}, ValueError), ({"exit_timeout": float("nan")}, ValueError),
+    ({"exit_limit": 10**9}, ValueError), ({"exit_timeout": 10, "exit_limit": 5}, ValueError),
+])
+def test_invalid_export_options_are_refused_at_autolog_time(bad, error):
+    with pytest.raises(error, match="autolog\\(\\) option"):
+        autolog.autolog(**bad)
+    assert _export.EXPORTER.settings == _export.ExportSettings()  # nothing half-applied
 
 
 def test_the_default_experiment_is_looked_up_by_the_writer_not_the_caller(experiment, batched, monkeypatch):

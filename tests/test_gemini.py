@@ -121,6 +121,7 @@ def get_weather(city: str) -> str:
 
 
 def test_automatic_function_calling_shows_the_loop(mode, experiment):
+    before = autolog.stats()
     result = mode.wait(mode.gemini("afc").generate_content(
         model=MODEL, contents="Weather in Paris?", config=types.GenerateContentConfig(tools=[get_weather])))
     assert result.text == "It is sunny in Paris."
@@ -143,6 +144,14 @@ def test_automatic_function_calling_shows_the_loop(mode, experiment):
     # the call the user's function made is traced too, inside the function's span
     [inner] = [s for s in trace.data.spans if s.name == "Completions.create"]
     assert spans[inner.parent_id].name == "get_weather"
+    # the call's span carries the loop's total (MLflow counts a span's usage in place of its children's)
+    parts = [usage_of(r) for r in requests] + [usage_of(inner)]
+    total = {key: sum(u.get(key, 0) for u in parts) for key in ("input_tokens", "output_tokens", "total_tokens")}
+    assert {k: usage_of(root)[k] for k in total} == total
+    assert {k: trace.info.token_usage[k] for k in total} == total
+    # and the whole trace went through the package's own export, as one trace
+    after = autolog.stats()
+    assert (after["recorded"] - before["recorded"], after["exported"] - before["exported"]) == (1, 1)
 
 
 def test_without_automatic_function_calling_one_span(mode, experiment):

@@ -59,11 +59,11 @@ def test_demo_writes_to_the_default_local_store(tmp_path):
     experiment = client.get_experiment_by_name("autolog-demo")
     found = client.search_traces(locations=[experiment.experiment_id])
     assert "groq stream          -> The capital of France is Paris." in done.stdout
-    assert len(found) == 9
+    assert len(found) == 10
     states = sorted(str(t.info.state).replace("TraceState.", "") for t in found)
-    assert states == ["ERROR"] + ["OK"] * 8
+    assert states == ["ERROR"] + ["OK"] * 9
     providers = {t.data.spans[0].attributes["mlflow.llm.provider"] for t in found}
-    assert providers == {"openai", "anthropic", "gemini", "groq"}
+    assert providers == {"openai", "anthropic", "gemini", "ollama", "groq"}
 
 
 def test_traces_command(tmp_path, capsys, experiment, tracking_uri):

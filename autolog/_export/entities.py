@@ -2,6 +2,8 @@
 metadata and tags MLflow's own exporter would have written. Runs on the export writer's thread."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from mlflow.entities import TraceInfo, TraceLocation, TraceState
 from mlflow.entities.span import Span
 from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey, TraceTagKey
@@ -19,16 +21,41 @@ _SESSION_ATTRIBUTE = getattr(SpanAttributeKey, "SESSION_ID", "session.id")
 _USER_ATTRIBUTE = getattr(SpanAttributeKey, "USER_ID", "user.id")
 
 
-def span_attributes(record, *, trace_info_as_attributes: bool) -> dict[str, str]:
-    """The root span's attributes as MLflow stores them: every value JSON-encoded. Where the trace
-    rows are not written apart (OTLP), the session, the user and the tags ride along as the
+class SpanView(NamedTuple):
+    """One span of a recorded trace, as every store takes it: attribute values JSON-encoded."""
+
+    span_id: int
+    parent_id: int | None
+    name: str
+    span_type: str
+    start_ns: int
+    end_ns: int
+    attributes: dict[str, str]
+    values: dict  # the attributes as recorded, not encoded (model, usage, cost, ...)
+    events: list
+    error: str | None
+
+
+def span_views(record, *, trace_info_as_attributes: bool = False) -> list[SpanView]:
+    """The trace's spans, root first, each after its parent."""
+    return [SpanView(span.otel_span_id, span.parent.otel_span_id if span.parent is not None else None, span.name,
+                     span.span_type, span.start_ns, span.end_ns,
+                     span_attributes(span, record, trace_info_as_attributes=trace_info_as_attributes),
+                     span.attributes, span.events, span.error)
+            for span in record.spans()]
+
+
+def span_attributes(record, root, *, trace_info_as_attributes: bool) -> dict[str, str]:
+    """A span's attributes as MLflow stores them: every value JSON-encoded. Where the trace rows
+    are not written apart (OTLP), the root carries the session, the user and the tags as the
     attributes MLflow's ingestion turns back into trace info."""
     dump = dump_span_attribute_value
     attributes = {
-        SpanAttributeKey.REQUEST_ID: dump(record.trace_id),
+        SpanAttributeKey.REQUEST_ID: dump(root.trace_id),
         SpanAttributeKey.SPAN_TYPE: dump(record.span_type),
     }
-    if hasattr(SpanAttributeKey, "EXPERIMENT_ID"):
+    is_root = record is root
+    if is_root and hasattr(SpanAttributeKey, "EXPERIMENT_ID"):
         attributes[SpanAttributeKey.EXPERIMENT_ID] = dump(record.experiment_id)
     if record.inputs_json is not None:
         attributes[SpanAttributeKey.INPUTS] = record.inputs_json
@@ -39,7 +66,7 @@ def span_attributes(record, *, trace_info_as_attributes: bool) -> dict[str, str]
         attributes[SpanAttributeKey.OUTPUTS] = dump(outputs)
     if level := _compat.log_level(record.span_type, failed=record.error is not None):
         attributes[level[0]] = level[1]
-    if trace_info_as_attributes:
+    if trace_info_as_attributes and is_root:
         if record.session_id is not None:
             attributes[_SESSION_ATTRIBUTE] = dump(record.session_id)
         if record.user_id is not None:
@@ -49,21 +76,24 @@ def span_attributes(record, *, trace_info_as_attributes: bool) -> dict[str, str]
     return attributes
 
 
-def to_span(record, *, trace_info_as_attributes: bool = False) -> Span:
-    context = SpanContext(record.otel_trace_id, record.otel_span_id, False, _SAMPLED)
-    if record.error is None:
-        status = Status(StatusCode.OK)
-    else:
-        status = Status(StatusCode.ERROR, record.error)
+def to_spans(record, *, trace_info_as_attributes: bool = False) -> list[Span]:
+    """The trace's spans as MLflow's ``Span`` entities (for ``log_spans`` and OTLP)."""
+    trace_id = record.otel_trace_id
+    return [_to_span(view, trace_id) for view in span_views(record, trace_info_as_attributes=trace_info_as_attributes)]
+
+
+def _to_span(view: SpanView, trace_id: int) -> Span:
+    status = Status(StatusCode.OK) if view.error is None else Status(StatusCode.ERROR, view.error)
+    parent = SpanContext(trace_id, view.parent_id, False, _SAMPLED) if view.parent_id is not None else None
     otel_span = ReadableSpan(
-        name=record.name,
-        context=context,
-        parent=None,
-        attributes=span_attributes(record, trace_info_as_attributes=trace_info_as_attributes),
-        events=[Event(name, attributes, timestamp) for name, timestamp, attributes in record.events],
+        name=view.name,
+        context=SpanContext(trace_id, view.span_id, False, _SAMPLED),
+        parent=parent,
+        attributes=view.attributes,
+        events=[Event(name, attributes, timestamp) for name, timestamp, attributes in view.events],
         status=status,
-        start_time=record.start_ns,
-        end_time=record.end_ns,
+        start_time=view.start_ns,
+        end_time=view.end_ns,
         resource=_EMPTY_RESOURCE,
     )
     return Span(otel_span)

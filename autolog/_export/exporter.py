@@ -1,18 +1,24 @@
 """One bounded queue and one background writer for the traces this package records.
 
 Policy:
-- Traces are written in batches (up to ``BATCH_SIZE``, or whatever arrived within ``LINGER``).
-- The queue holds at most ``queue_size`` traces, and no more than the store has been seen to
-  write within 80% of ``exit_timeout``, so that what is queued when the process exits can still
-  be written. When it is full and the store is keeping up, a call waits up to ``queue_wait``
-  seconds for room (back-pressure: a burst slows down instead of losing traces); after that, or
-  at once while the store is failing, the trace is dropped and counted.
+- Traces are written in batches (up to ``BATCH_SIZE``, or whatever arrived within ``LINGER``); a
+  batch is one transaction: each of its traces is in the store whole, or not at all.
+- The queue holds at most ``queue_size`` traces and ``queue_bytes`` bytes of recorded content.
+  When it is full and the store is keeping up, a call waits up to ``queue_wait`` seconds for room
+  (a burst slows down instead of losing traces); after that, or at once while the store is
+  failing or the writer is not running, the trace is dropped and counted.
 - A batch that fails for a transient reason (connection refused, server 5xx, database locked) is
   retried with exponential backoff for up to ``RETRY_FOR`` seconds, then counted as failed. A
   batch the store rejects is split in halves until the rejected traces are found; those fail
   alone. An authentication error (401/403) is said once and the batch fails without retries.
-- At interpreter exit the queue is flushed for up to ``exit_timeout`` seconds; what is left is
-  counted as dropped and reported.
+- At interpreter exit (and on SIGTERM, see ``_signals``) the queue is written while the store
+  makes progress: the wait gives up after ``exit_timeout`` seconds without progress (a store that
+  is down or failing), and after ``exit_limit`` seconds in any case. What is left is counted as
+  dropped and is absent from the store (a write still under way when the wait gives up is rolled
+  back rather than committed behind the count's back).
+- The writer survives anything raised inside it (``BaseException`` included); if its thread is
+  gone all the same, the next trace starts a new one and the loss is said. No call waits on a
+  writer that is not running.
 - A forked child starts with an empty queue and a writer of its own (the parent exports what
   it recorded itself).
 
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import dataclasses
 import logging
 import os
@@ -33,13 +40,21 @@ from .store_errors import auth_failure, transient
 
 _logger = logging.getLogger("autolog")
 
+# Bound once: an application (or its test suite) may patch time.monotonic; the writer's timing
+# must not depend on that.
+_now = time.monotonic
+_perf = time.perf_counter
+
 BATCH_SIZE = 100
+BATCH_BYTES = 32 * 1024 * 1024  # a batch is cut short of this much recorded content
 LINGER = 0.2  # seconds the writer waits for a batch to fill
 RETRY_FOR = 60.0  # seconds a failing batch is retried before it counts as failed
 FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
 WARN_EVERY = 30.0  # seconds between two warnings about drops or failures
 SYNC_BOUND = 10.0  # seconds a call waits for its trace when MLflow's async logging is off
+SAY_EXIT_WAIT_AFTER = 1.0  # seconds of waiting at exit before the wait is announced
+PAUSE_AFTER_FAULT = 0.1  # seconds the writer pauses after an internal fault, so a fault cannot spin
 
 
 def _synchronous() -> bool:
@@ -51,8 +66,10 @@ def _synchronous() -> bool:
 @dataclasses.dataclass
 class ExportSettings:
     queue_size: int = 1000  # traces waiting to be written
+    queue_bytes: int = 256 * 1024 * 1024  # recorded content waiting to be written
     queue_wait: float = 2.0  # seconds a call may wait for room in a full queue
-    exit_timeout: float = 5.0  # seconds the interpreter's exit waits for the queue to drain
+    exit_timeout: float = 5.0  # seconds the exit waits without progress before it gives up
+    exit_limit: float = 60.0  # seconds the exit waits at most
 
 
 class _Unreported:
@@ -68,8 +85,12 @@ class _Retry:
     __slots__ = ("started", "backoff")
 
     def __init__(self) -> None:
-        self.started = time.monotonic()
+        self.started = _now()
         self.backoff = FIRST_BACKOFF
+
+
+class GiveUp(Exception):
+    """Raised inside a sink's write when the exit stopped waiting: the write is rolled back."""
 
 
 class Exporter:
@@ -81,22 +102,30 @@ class Exporter:
             os.register_at_fork(after_in_child=self._after_fork_in_child)
 
     def _reset(self) -> None:
-        self._lock = threading.Lock()
+        # re-entrant: a signal handler may run the exit flush on a thread that holds the lock
+        self._lock = threading.RLock()
+        # held by a sink while it commits a batch, and by the exit before it stops the writing:
+        # a batch is committed and counted as exported, or neither
+        self._commit_lock = threading.Lock()
         self._work = threading.Condition(self._lock)  # the writer waits for traces
         self._room = threading.Condition(self._lock)  # callers wait for room in a full queue
         self._progress = threading.Condition(self._lock)  # flush() waits for the writer
         self._stopping = threading.Condition(self._lock)  # a backoff sleep ends early at exit
         self._queue: collections.deque = collections.deque()
+        self._queued_bytes = 0
         self._writer_wants = 1  # queue length at which a submit wakes the writer
         self._flushing = 0
-        self._closing = False
+        self._closing = False  # the exit gave up: nothing more is written
         self._healthy = True
         self._thread: threading.Thread | None = None
+        self._in_flight: list = []  # the batch the writer is writing
+        self._accounted = 0  # traces of that batch already counted (exported or failed)
+        self._busy: str | None = None  # a slow step that is progress (creating the store, ...)
+        self._progress_at = _now()
         self._sinks: dict[str, Any] = {}
         self._auth_reported: set[str] = set()
         self._enqueued = 0  # sequence numbers: flush() waits until done catches up
         self._done = 0
-        self._rate: float | None = None  # traces per second the store has been taking
         self.recorded = self.exported = self.dropped = self.failed = 0
         self._unreported = _Unreported()
 
@@ -113,42 +142,45 @@ class Exporter:
             _logger.debug("autolog: could not queue a trace", exc_info=True)
 
     def _enqueue(self, record) -> None:
+        size = record.size
         with self._lock:
             self.recorded += 1
-            if self._thread is None:
-                self._start()
-            queue = self._queue
-            if len(queue) >= self._capacity() and not self._wait_for_room():
+            if self._closing:
+                self._count_dropped(1, "exit", "the process was exiting")
+                return
+            self._ensure_writer()
+            if self._full(size) and not self._wait_for_room(size):
                 self._count_dropped(1, "queue", "the export queue was full")
                 return
-            queue.append(record)
+            self._queue.append(record)
+            self._queued_bytes += size
             self._enqueued += 1
-            if len(queue) >= self._writer_wants:
+            if len(self._queue) >= self._writer_wants:
                 self._work.notify()
 
-    def _capacity(self) -> int:
-        size = self.settings.queue_size
-        rate = self._rate
-        if rate is None:
-            return size
-        return max(min(size, BATCH_SIZE), min(size, int(rate * self.settings.exit_timeout * 0.8)))
+    def _full(self, size: int) -> bool:
+        settings = self.settings
+        if not self._queue:
+            return False  # one trace larger than the byte bound still goes
+        return len(self._queue) >= settings.queue_size or self._queued_bytes + size > settings.queue_bytes
 
-    def _wait_for_room(self) -> bool:
-        """Back-pressure, only while the store keeps up: a failing store never slows calls."""
-        if self._closing or not self._healthy or threading.current_thread() is self._thread:
+    def _wait_for_room(self, size: int) -> bool:
+        """Back-pressure, only while the store keeps up: a failing store or a writer that is not
+        running never slows calls."""
+        if not self._healthy or threading.current_thread() is self._thread or not self._writer_alive():
             return False
-        deadline = time.monotonic() + self.settings.queue_wait
-        while len(self._queue) >= self._capacity():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._healthy or self._closing:
+        deadline = _now() + self.settings.queue_wait
+        while self._full(size):
+            remaining = deadline - _now()
+            if remaining <= 0 or not self._healthy or self._closing or not self._writer_alive():
                 return False
-            self._room.wait(remaining)
+            self._room.wait(min(remaining, 1.0))
         return True
 
     def flush(self, timeout: float | None = None) -> bool:
         """Waits until every trace recorded before this call is written (or failed or dropped);
         False if ``timeout`` seconds pass first."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if timeout is None else _now() + timeout
         with self._lock:
             target = self._enqueued
             if self._done >= target:
@@ -157,10 +189,12 @@ class Exporter:
             self._work.notify()
             try:
                 while self._done < target:
-                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if not self._writer_alive():
+                        self._ensure_writer()
+                    remaining = None if deadline is None else deadline - _now()
                     if remaining is not None and remaining <= 0:
                         return False
-                    self._progress.wait(remaining)
+                    self._progress.wait(1.0 if remaining is None else min(remaining, 1.0))
                 return True
             finally:
                 self._flushing -= 1
@@ -178,48 +212,95 @@ class Exporter:
 
     # -- the writer -----------------------------------------------------------------------------
 
-    def _start(self) -> None:
+    def _writer_alive(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    def _ensure_writer(self) -> None:
+        """Called with the lock held: starts the writer, or a new one where the last one is gone."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            return
+        if thread is not None:  # it was running and is gone: what it held is lost
+            lost = self._in_flight
+            self._in_flight = []
+            if lost:
+                self.failed += len(lost)
+                self._unreported.failed += len(lost)
+                self._done += len(lost)
+            _logger.warning("autolog: the export writer thread had stopped%s; a new one is started.",
+                            f" holding {len(lost)} trace(s), which are lost" if lost else "")
+            self._maybe_warn("writer", "the export writer had stopped", force=bool(lost))
         self._thread = threading.Thread(target=self._run, name="autolog-export", daemon=True)
         self._thread.start()
         if not self._exit_hooked:
             self._exit_hooked = True
-            atexit.register(self._at_exit)
+            atexit.register(self.at_exit)
 
     def _take_batch(self) -> list:
         with self._lock:
             while not self._queue:
                 self._writer_wants = 1
                 self._work.wait()
-            deadline = time.monotonic() + LINGER
+            deadline = _now() + LINGER
             while len(self._queue) < BATCH_SIZE and not self._flushing and not self._closing:
-                remaining = deadline - time.monotonic()
+                remaining = deadline - _now()
                 if remaining <= 0:
                     break
                 self._writer_wants = BATCH_SIZE
                 self._work.wait(remaining)
             self._writer_wants = BATCH_SIZE
-            batch = [self._queue.popleft() for _ in range(min(BATCH_SIZE, len(self._queue)))]
+            batch, size = [], 0
+            queue = self._queue
+            while queue and len(batch) < BATCH_SIZE and (not batch or size + queue[0].size <= BATCH_BYTES):
+                record = queue.popleft()
+                size += record.size
+                batch.append(record)
+            self._queued_bytes -= size
+            self._in_flight = batch
+            self._accounted = 0
             self._room.notify_all()
             return batch
 
     def _run(self) -> None:
         while True:
-            batch = self._take_batch()
+            fault = None
             try:
-                self._write(batch)
-            except Exception:  # a bug here must not stop the writer
-                _logger.debug("autolog: the export writer failed on a batch", exc_info=True)
-                self._count_failed(len(batch), "internal", "an internal error")
+                batch = self._take_batch()
+                try:
+                    self._write(batch)
+                except BaseException as error:  # noqa: B902 - the writer outlives anything raised in it
+                    fault = error
+                self._batch_done(batch, fault)
+            except BaseException as error:  # noqa: B902
+                self._batch_done(self._in_flight, error)
+
+    def _batch_done(self, batch: list, fault: BaseException | None) -> None:
+        """Counts what the batch's writing did not count (a fault inside the writer) as failed."""
+        try:
             with self._lock:
-                if not self._closing:
-                    self._done += len(batch)
+                if self._closing or batch is not self._in_flight:  # the exit or a restart counted it
+                    return
+                unaccounted = len(batch) - self._accounted
+                self._in_flight = []
+                self._done += len(batch)
+                self._progress_at = _now()
+                if unaccounted > 0:
+                    self._count_failed(unaccounted, "internal",
+                                       f"an internal error in the export writer: {type(fault).__name__}: {fault}")
                 self._progress.notify_all()
+                if fault is not None:
+                    _logger.debug("autolog: the export writer failed on a batch", exc_info=fault)
+                    self._stopping.wait(PAUSE_AFTER_FAULT)  # a fault that repeats cannot spin
+        except BaseException:  # noqa: B902
+            pass
 
     def _write(self, batch: list) -> None:
         groups: dict[tuple[str, str], list] = {}
         for record in batch:
             if not isinstance(record.experiment_id, str) and not self._resolve_experiment(record):
                 continue
+            self._price(record)
             groups.setdefault((record.tracking_uri, record.experiment_id), []).append(record)
         for (uri, experiment_id), records in groups.items():
             self._write_group(uri, experiment_id, records)
@@ -231,28 +312,63 @@ class Exporter:
         retry = _Retry()
         while True:
             try:
+                self._prepare_store(record.tracking_uri)
                 record.experiment_id = resolve(record.experiment_id)
                 return True
+            except GiveUp:
+                return False
             except Exception as error:
                 if not transient(error) or not self._wait_to_retry(retry):
                     self._count_failed(1, "experiment", f"its experiment could not be looked up: "
                                                         f"{type(error).__name__}: {error}")
                     return False
 
+    def _price(self, record) -> None:
+        """The cost of each span with a model and token usage, from the price catalog (see
+        ``prices``); loading the catalog the first time counts as progress at exit."""
+        from .prices import PRICES
+
+        try:
+            if not PRICES.loaded:
+                self.busy("loading price data")
+                try:
+                    PRICES.load()
+                finally:
+                    self.busy(None)
+            for span in record.spans():
+                PRICES.price(span.attributes, span.start_ns)
+        except Exception:
+            _logger.debug("autolog: could not price trace %s", record.trace_id, exc_info=True)
+
+    def _prepare_store(self, uri: str) -> None:
+        """A store that does not exist yet is created before anything of MLflow's touches it."""
+        from .store_setup import ensure_store
+
+        ensure_store(uri, self.busy)
+
+    def busy(self, what: str | None) -> None:
+        """The writer is in a slow step that counts as progress at exit (creating the store,
+        loading price data), or (None) no longer."""
+        with self._lock:
+            self._busy = what
+            self._progress_at = _now()
+
     def _sink(self, uri: str):
         sink = self._sinks.get(uri)
         if sink is None:
             from .sinks import sink_for
 
-            sink = self._sinks[uri] = sink_for(uri)
+            self._prepare_store(uri)
+            sink = self._sinks[uri] = sink_for(uri, self)
         return sink
 
     def _write_group(self, uri: str, experiment_id: str, records: list) -> None:
         retry = _Retry()
         while True:
-            attempt = time.perf_counter()
             try:
                 self._sink(uri).write(experiment_id, records)
+            except GiveUp:
+                return
             except Exception as error:
                 if auth_failure(error):
                     self._report_auth(uri, error)
@@ -265,7 +381,6 @@ class Exporter:
                         self._write_group(uri, experiment_id, records[half:])
                         return
                     _logger.debug("autolog: %s rejected trace %s", uri, records[0].trace_id, exc_info=True)
-                    self._discard(uri, records)
                     self._count_failed(1, "rejected", f"{uri} rejected it: {type(error).__name__}: {error}")
                     return
                 _logger.debug("autolog: writing to %s failed", uri, exc_info=True)
@@ -274,46 +389,52 @@ class Exporter:
                                        f"{uri} could not be reached: {type(error).__name__}: {error}")
                     return
                 continue
-            self._healthy = True
-            took = time.perf_counter() - attempt
             with self._lock:
-                if not self._closing:  # at exit, what was still being written is counted as dropped
-                    self.exported += len(records)
-                if took > 0:
-                    sample = len(records) / took
-                    self._rate = sample if self._rate is None else 0.7 * self._rate + 0.3 * sample
+                self._healthy = True
+                self._progress_at = _now()
             return
 
-    def _discard(self, uri: str, records: list) -> None:
-        try:
-            self._sink(uri).discard(records)
-        except Exception:
-            _logger.debug("autolog: could not remove a rejected trace's rows", exc_info=True)
+    @contextlib.contextmanager
+    def committing(self, n: int):
+        """Around a sink's commit of ``n`` traces: raises GiveUp (the sink rolls back) once the
+        exit has stopped waiting; counts them as exported when the commit returns."""
+        with self._commit_lock:
+            if self._closing:
+                raise GiveUp()
+            yield
+            with self._lock:
+                self.exported += n
+                self._accounted += n
 
     def _wait_to_retry(self, retry: "_Retry") -> bool:
         """After a transient failure: marks the store as failing and waits the next backoff;
-        False when the retries are over (the exit, or RETRY_FOR seconds since the first try)."""
-        self._healthy = False
-        if self._closing or time.monotonic() - retry.started > RETRY_FOR:
-            return False
+        False when the retries are over (the exit gave up, or RETRY_FOR seconds since the first
+        try)."""
         with self._lock:
-            if not self._closing:
-                self._stopping.wait(retry.backoff)
+            self._healthy = False
+            self._busy = None
+            self._room.notify_all()  # callers waiting for room stop waiting on a failing store
+            if self._closing or _now() - retry.started > RETRY_FOR:
+                return False
+            self._stopping.wait(retry.backoff)
+            if self._closing:
+                return False
         retry.backoff = min(retry.backoff * 2, MAX_BACKOFF)
         return True
 
     # -- counting and telling -------------------------------------------------------------------
 
     def _count_dropped(self, n: int, reason: str, why: str) -> None:
-        """Called with the lock held."""
-        self.dropped += n
-        self._unreported.dropped += n
-        self._maybe_warn(reason, why)
+        with self._lock:
+            self.dropped += n
+            self._unreported.dropped += n
+            self._maybe_warn(reason, why)
 
     def _count_failed(self, n: int, reason: str, why: str) -> None:
         with self._lock:
             if self._closing:  # counted as dropped by the exit
                 return
+            self._accounted += n
             self.failed += n
             self._unreported.failed += n
             self._maybe_warn(reason, why)
@@ -321,7 +442,7 @@ class Exporter:
     def _maybe_warn(self, reason: str, why: str, force: bool = False) -> None:
         """At most one warning per reason every WARN_EVERY seconds, each with the running totals."""
         pending = self._unreported
-        now = time.monotonic()
+        now = _now()
         said = pending.said_at.get(reason)
         if not (pending.dropped or pending.failed) or (not force and said is not None and now - said < WARN_EVERY):
             return
@@ -345,27 +466,85 @@ class Exporter:
 
     # -- exit and fork --------------------------------------------------------------------------
 
-    def _at_exit(self) -> None:
+    def at_exit(self) -> None:
+        """Writes what is queued while the store makes progress (see the module's policy), then
+        counts what is left as dropped. Runs at interpreter exit and from the SIGTERM handler."""
         try:
-            self.flush(self.settings.exit_timeout)
-            with self._lock:
-                self._closing = True
-                left = self._enqueued - self._done
-                self._queue.clear()
-                self._done = self._enqueued
-                self._stopping.notify_all()
-                self._room.notify_all()
-                if left:
-                    why = "the store could not be reached" if not self._healthy else "the store was still writing"
-                    self._count_dropped(left, "exit", f"the process exited before they were stored: {why} "
-                                                      f"(waited {self.settings.exit_timeout:g}s)")
-                self._maybe_warn("exit", "at exit: the count since the last warning", force=True)
-        except Exception:
+            self._drain_for_exit()
+        except BaseException:  # noqa: B902 - an exit handler must not raise
             _logger.debug("autolog: the exit flush failed", exc_info=True)
+
+    def _drain_for_exit(self) -> None:
+        settings = self.settings
+        started = _now()
+        said = False
+        with self._lock:
+            if self._closing:
+                return
+            target = self._enqueued
+            self._flushing += 1
+            self._work.notify()
+            self._progress_at = max(self._progress_at, started)
+            try:
+                while self._done < target:
+                    now = _now()
+                    if not self._writer_alive():
+                        self._ensure_writer()
+                    stalled = self._busy is None and now - self._progress_at >= settings.exit_timeout
+                    if stalled or now - started >= settings.exit_limit:
+                        break
+                    if not said and now - started >= SAY_EXIT_WAIT_AFTER:
+                        said = True
+                        _logger.warning(
+                            "autolog: writing %d trace(s) to the store before the process exits (%s; at most "
+                            "%gs, see autolog.autolog(exit_timeout=..., exit_limit=...)).",
+                            target - self._done, self._busy or "the store is taking them", settings.exit_limit)
+                    self._progress.wait(0.1)
+            finally:
+                self._flushing -= 1
+        # a commit under way finishes (and is counted) before the writing stops
+        locked = self._commit_lock.acquire(timeout=max(1.0, settings.exit_limit - (_now() - started)))
+        try:
+            with self._lock:
+                self._close_and_count(started)
+        finally:
+            if locked:
+                self._commit_lock.release()
+
+    def _close_and_count(self, started: float) -> None:
+        """Called with the lock held: nothing more is written; what is left is counted as dropped."""
+        if self._closing:
+            return
+        self._closing = True
+        left = self._enqueued - self._done - (self._accounted if self._in_flight else 0)
+        self._queue.clear()
+        self._queued_bytes = 0
+        self._done = self._enqueued
+        self._in_flight = []
+        self._accounted = 0
+        self._stopping.notify_all()
+        self._room.notify_all()
+        self._progress.notify_all()
+        if left:
+            if not self._healthy:
+                why = "the store could not be reached"
+            elif self._busy:
+                why = f"the writer was still {self._busy}"
+            else:
+                why = "the store was still writing"
+            self._count_dropped(left, "exit", f"the process exited before they were stored: {why} "
+                                              f"(waited {_now() - started:.1f}s)")
+        self._maybe_warn("exit", "at exit: the count since the last warning", force=True)
+        if self._busy:
+            from .store_setup import abandon
+
+            abandon()
 
     def _after_fork_in_child(self) -> None:
         sinks = self._sinks
+        settings = self.settings
         self._reset()
+        self.settings = settings
         for sink in sinks.values():
             try:
                 sink.after_fork()
@@ -385,7 +564,7 @@ def _hook_multiprocessing_exit(exporter: Exporter) -> None:
     try:
         from multiprocessing import util
 
-        util.register_after_fork(exporter, lambda e: util.Finalize(e, e._at_exit, exitpriority=100))
+        util.register_after_fork(exporter, lambda e: util.Finalize(e, e.at_exit, exitpriority=100))
     except Exception:
         _logger.debug("autolog: could not hook multiprocessing's exit", exc_info=True)
 

@@ -150,3 +150,9 @@ def extract(value: Any, trace_id: str, found: dict) -> Any:
     except Exception:
         _logger.debug("autolog: could not extract attachments", exc_info=True)
         return value
+
+
+def size_of(attachment: Any) -> int:
+    """The bytes an attachment holds (for the export queue's bound)."""
+    content = getattr(attachment, "content_bytes", None)
+    return len(content) if isinstance(content, (bytes, bytearray)) else 0

@@ -16,12 +16,14 @@ from . import previews as _previews
 from . import raw_responses as _raw_responses
 from . import spans as _spans
 from . import streams as _streams
-from .._config import CONTEXT, IN_CALL, STATE, Options, child_tracing_active, tracing_active
+from .._config import CONTEXT, IN_CALL, STATE, USAGE_TOTAL, Options, child_tracing_active, tracing_active
 from .kinds import Kind, field
+from .redaction import without_credentials
 
 _logger = logging.getLogger("autolog")
 
 _UNSET_TYPES = frozenset({"NotGiven", "Omit"})
+CHAT_MESSAGES = "mlflow.chat.messages"  # the MLflow UI renders these as the chat, before any message format
 _HELPER_HEADER = "X-Stainless-Helper-Method"
 
 
@@ -88,10 +90,11 @@ def _trace_context(options: Options) -> tuple[dict[str, str] | None, dict[str, s
 class Call:
     """The span of one SDK call; ends exactly once."""
 
-    __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide", "nests")
+    __slots__ = ("span", "kind", "options", "ended", "started_ns", "request_preview", "send_kwargs", "hide", "nests",
+                 "total_into", "children_usage", "messages")
 
     def __init__(self, span, kind: Kind, options: Options, request_preview: str | None,
-                 send_kwargs: Mapping[str, Any], hide=None, nests: bool = False) -> None:
+                 send_kwargs: Mapping[str, Any], hide=None, nests: bool = False, messages: list | None = None) -> None:
         self.span = span
         self.kind = kind
         self.options = options
@@ -101,6 +104,18 @@ class Call:
         self.send_kwargs = send_kwargs  # what the SDK method is called with
         self.hide = hide  # stream items the caller must not see (see RequestChange)
         self.nests = nests  # child targets are traced under this call (see Kind.nests)
+        self.messages = messages  # the request's chat messages (see Kind.request_messages)
+        # MLflow counts a trace's tokens (and cost) on the top-most spans that carry them: a call
+        # that runs other calls carries their total, which each adds to it as it ends
+        self.total_into = USAGE_TOTAL.get()
+        self.children_usage: dict[str, int] | None = None
+
+    def add_child_usage(self, usage: Mapping[str, Any]) -> None:
+        total = self.children_usage if self.children_usage is not None else {}
+        for key, value in usage.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
+        self.children_usage = total
 
     def _response_attributes(self, response: Any) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
@@ -142,7 +157,14 @@ class Call:
             attributes = self._response_attributes(response)
             if extra:
                 attributes.update(extra)
+            if self.children_usage:
+                attributes[SpanAttributeKey.CHAT_USAGE] = self.children_usage
+            if self.total_into is not None and (usage := attributes.get(SpanAttributeKey.CHAT_USAGE)):
+                self.total_into.add_child_usage(usage)
             outputs = self._outputs(response)
+            if self.messages is not None:
+                if messages := self.messages + _chat_messages(self.kind.response_messages, outputs):
+                    attributes[CHAT_MESSAGES] = messages
             self.span.set_previews(self.request_preview, self._response_preview(outputs, error))
             if error is None:
                 self.span.end_ok(outputs, attributes, end_ns)
@@ -181,6 +203,17 @@ class Call:
         return result
 
 
+def _chat_messages(reader, recorded: Any) -> list:
+    """Chat messages read from what the span records; none where it holds no content."""
+    if reader is None or recorded is None:
+        return []
+    try:
+        return list(reader(recorded) or ())
+    except Exception:
+        _logger.debug("autolog: could not read the chat messages", exc_info=True)
+        return []
+
+
 def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], args: tuple = ()) -> Call | None:
     """Starts the span of a call; None (no span) if anything goes wrong."""
     try:
@@ -207,6 +240,8 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
             given = call_inputs(kwargs)
             if kind.inputs is not None:
                 given = kind.inputs(given)
+            if isinstance(given, Mapping):
+                given = without_credentials(given)
             inputs = recorded(options, _attachments.describe_files(given) if kind.takes_files else given, "inputs")
         metadata, tags = _trace_context(options)
         nests = kind.user_code or (kind.nests is not None and kind.nests(kwargs))
@@ -215,17 +250,27 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         if span is None:
             return None
         send, hide = (change.kwargs, change.hide) if change is not None else (sent, None)
+        messages = None
+        if kind.request_messages is not None and inputs is not None:
+            # read now: the caller may change its list later; a request it cannot read gets no chat at all
+            messages = _chat_messages(kind.request_messages, inputs) or None
         return Call(span, kind, options, _previews.of_recorded(inputs, kind.request_preview), send, hide,
-                    nests=nests and not kind.user_code)
+                    nests=nests and not kind.user_code, messages=messages)
     except Exception:
         _logger.debug("autolog: could not start the span of %s", method, exc_info=True)
         return None
 
 
-def _running(call: Call):
-    """What IN_CALL holds while the call runs: the call itself, or nothing inside the user's own
-    code, where every call is traced again."""
-    return None if call.kind.user_code else call
+def _enter(call: Call) -> tuple:
+    """While the call runs: IN_CALL holds it (or nothing inside the user's own code, where every
+    call is traced again), and a call that runs others takes their token usage."""
+    return IN_CALL.set(None if call.kind.user_code else call), USAGE_TOTAL.set(call) if call.nests else None
+
+
+def _leave(tokens: tuple) -> None:
+    IN_CALL.reset(tokens[0])
+    if tokens[1] is not None:
+        USAGE_TOTAL.reset(tokens[1])
 
 
 def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, child: bool = False):
@@ -262,14 +307,14 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, chi
         call = begin(kind, method, instance, kwargs, args)
         if call is None:
             return wrapped(*args, **kwargs)
-        token = IN_CALL.set(_running(call))
+        tokens = _enter(call)
         try:
             result = wrapped(*args, **call.send_kwargs)
         except BaseException as error:
             call.fail(error)
             raise
         finally:
-            IN_CALL.reset(token)
+            _leave(tokens)
         return call.returned(result)
 
     return wrapper
@@ -287,12 +332,12 @@ async def _traced_await(kind: Kind, method: str, instance: Any, args: tuple, kwa
     if call.send_kwargs is not kwargs:
         pending.close()
         pending = resend(**call.send_kwargs)
-    token = IN_CALL.set(_running(call))
+    tokens = _enter(call)
     try:
         result = await pending
     except BaseException as error:
         call.fail(error)
         raise
     finally:
-        IN_CALL.reset(token)
+        _leave(tokens)
     return call.returned(result)

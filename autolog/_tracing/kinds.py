@@ -14,6 +14,9 @@ class Accumulator(Protocol):
 
     def result(self) -> Any: ...
 
+    # optional: failure() -> an exception describing an error the stream reported without the SDK
+    # raising it (the span then ends in error), or None
+
 
 @dataclasses.dataclass(frozen=True)
 class Provider:
@@ -26,6 +29,9 @@ class Provider:
     # the mlflow.llm.provider of a call, from the resource it is made on (an OpenAI-compatible
     # server behind base_url is named for what it is)
     resolve_name: Callable[[Any], str] | None = None
+    # the attribute of what an entered stream manager (Target.deferred) returns that holds the raw
+    # stream: the SDK's helper stream's (openai, anthropic), or the data of cohere's HttpResponse
+    entered_stream: str = "_raw_stream"
 
     def name_of(self, resource: Any) -> str:
         if self.resolve_name is not None:
@@ -79,6 +85,11 @@ class Kind:
     span_name: Callable[[Mapping[str, Any]], str] | None = None
     # inputs(kwargs) -> what the span records of the request, where the SDK's objects need converting
     inputs: Callable[[Mapping[str, Any]], Any] | None = None
+    # request_messages(recorded inputs) / response_messages(recorded outputs) -> the conversation as
+    # OpenAI-style chat messages, recorded as mlflow.chat.messages, which the MLflow UI renders before
+    # trying any message format: for SDKs whose request or response shape no UI format reads
+    request_messages: Callable[[Any], list | None] | None = None
+    response_messages: Callable[[Any], list | None] | None = None
     takes_files: bool = False  # files in the request are recorded as name, media type and size
     # change_request(kwargs, provider_name, stream_usage option) -> RequestChange or None
     change_request: Callable[[Mapping[str, Any], str, bool | None], RequestChange | None] | None = None

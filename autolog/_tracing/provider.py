@@ -7,7 +7,7 @@ import logging
 from typing import Any, Callable
 
 from .call import make_wrapper
-from .._config import configure, make_options
+from .._config import configure, forget, make_options
 from .kinds import Kind
 from .patching import Target, patch_targets, when_imported, withdraw
 from .._mlflow import hooks as _mlflow_hooks
@@ -66,6 +66,7 @@ class ProviderPatches:
 
     def revert(self) -> None:
         withdraw(self.name, self.sdk)
+        forget(self.name)
 
     def supported(self) -> bool:
         """False (said once, as a warning) for an SDK older than the floor: its classes may not be

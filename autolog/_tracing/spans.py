@@ -17,7 +17,7 @@ from . import attachments as _attachments
 from .._mlflow import compat as _compat
 from .._mlflow import destination as _destination
 from .._mlflow import experiments as _experiments
-from .records import RecordedSpan
+from .records import CURRENT as CURRENT_RECORDED, RecordedSpan
 
 _logger = logging.getLogger("autolog")
 
@@ -139,11 +139,10 @@ def start(
 ):
     """Starts the span of a call; None if tracing is off or the span could not be started.
 
-    ``current``: the call runs other traced code, so its span is an MLflow span made current
-    while it runs (a recorded span cannot be a parent)."""
+    ``current``: the call runs other traced calls, which become its span's children while it runs."""
     try:
-        span = _start(name, span_type, inputs, attributes, metadata, tags, current)
-        if current and isinstance(span, MlflowSpan):
+        span = _start(name, span_type, inputs, attributes, metadata, tags)
+        if current and span is not None:
             span.make_current()
         return span
     except Exception:
@@ -151,11 +150,14 @@ def start(
         return None
 
 
-def _start(name, span_type, inputs, attributes, metadata, tags, current):
+def _start(name, span_type, inputs, attributes, metadata, tags):
     if _experiments.has_open_trace():
         return _start_mlflow_span(name, span_type, inputs, attributes, None, None, None, root=False)
     if not _destination.tracing_enabled():
         return None
+    parent = CURRENT_RECORDED.get()
+    if parent is not None and (child := parent.child(name, span_type, inputs, attributes)) is not None:
+        return child
     configured_metadata, configured_tags = _compat.configured_trace_context()
     metadata = {**configured_metadata, **(metadata or {})}
     tags = {**configured_tags, **(tags or {})}
@@ -165,7 +167,7 @@ def _start(name, span_type, inputs, attributes, metadata, tags, current):
     except Exception:  # MLflow internals moved: MLflow resolves the experiment itself
         _logger.debug("autolog: experiment lookup failed", exc_info=True)
         run = experiment_id = None
-    uri = None if current else _destination.own_export_uri()
+    uri = _destination.own_export_uri()
     if uri is None or experiment_id is None:
         if isinstance(experiment_id, _experiments.PendingLookup):
             experiment_id = None  # MLflow looks it up itself, as it always does

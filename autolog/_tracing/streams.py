@@ -5,6 +5,7 @@ first: the stream is exhausted, it raises, the caller closes it (or leaves its `
 or the caller drops it and it is garbage-collected."""
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 import weakref
@@ -75,13 +76,32 @@ class StreamState:
             return None
 
     def end(self, how: str) -> None:
-        """exhausted, closed early, or abandoned: the span ends OK with what was read."""
+        """exhausted, closed early, or abandoned: the span ends OK with what was read, unless the
+        stream itself said it failed (an error event the SDK passes on or skips without raising)."""
         if self.call.ended:
+            return
+        failure = self._reported_failure()
+        if failure is not None:
+            try:
+                self.call.fail(failure, self._assembled(), self._attributes("error"))
+            except Exception:
+                _logger.debug("autolog: could not end a stream's span", exc_info=True)
             return
         try:
             self.call.finish(self._assembled(), self._attributes(how))
         except Exception:
             _logger.debug("autolog: could not end a stream's span", exc_info=True)
+
+    def _reported_failure(self) -> BaseException | None:
+        """What an accumulator with a ``failure()`` method says went wrong in the stream, if anything."""
+        report = getattr(self.accumulator, "failure", None)
+        if report is None:
+            return None
+        try:
+            return report()
+        except Exception:
+            _logger.debug("autolog: could not read the stream's failure", exc_info=True)
+            return None
 
     def fail(self, error: BaseException) -> None:
         if self.call.ended:
@@ -260,23 +280,38 @@ def proxy_for(raw_stream: Any, call) -> Any:
     provider = call.kind.provider
     if isinstance(raw_stream, provider.async_stream_types):
         return AsyncStreamProxy(raw_stream, call)
+    if inspect.isgenerator(raw_stream):
+        return GeneratorProxy(raw_stream, call)
+    if inspect.isasyncgen(raw_stream):
+        return AsyncGeneratorProxy(raw_stream, call)
     return StreamProxy(raw_stream, call)
 
 
 class StreamManagerProxy(wrapt.ObjectProxy):
-    """A stream manager (``messages.stream()``) sends its request when entered: the span starts
-    there, and the raw stream inside the helper stream it returns is replaced by a proxy."""
+    """A stream manager (``messages.stream()``, cohere's raw ``chat_stream()``) sends its request
+    when entered: the span starts there, and the raw stream inside what it returns (the attribute
+    ``Provider.entered_stream`` names) is replaced by a proxy."""
 
     def __init__(self, manager: Any, begin: Callable[[], Any]) -> None:
         super().__init__(manager)
         self._self_begin = begin
 
     def _instrument(self, helper_stream: Any, call) -> None:
+        name = call.kind.provider.entered_stream
         try:
-            helper_stream._raw_stream = proxy_for(helper_stream._raw_stream, call)
+            proxy = proxy_for(getattr(helper_stream, name), call)
+            setattr(helper_stream, name, proxy)
+            self._self_state = proxy._self_state
         except Exception:
             _logger.debug("autolog: could not watch the helper stream", exc_info=True)
             call.finish(None)
+
+    def _left(self) -> None:
+        """Leaving the manager's block ends the stream, read to the end or not (an SDK that reads
+        it with ``async for`` leaves it unclosed when its caller stops early)."""
+        state = getattr(self, "_self_state", None)
+        if state is not None:
+            state.closed()
 
     def __enter__(self):
         call = self._self_begin()
@@ -291,7 +326,10 @@ class StreamManagerProxy(wrapt.ObjectProxy):
         return helper_stream
 
     def __exit__(self, *exc_info):
-        return self.__wrapped__.__exit__(*exc_info)
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            self._left()
 
     async def __aenter__(self):
         call = self._self_begin()
@@ -306,4 +344,7 @@ class StreamManagerProxy(wrapt.ObjectProxy):
         return helper_stream
 
     async def __aexit__(self, *exc_info):
-        return await self.__wrapped__.__aexit__(*exc_info)
+        try:
+            return await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            self._left()

@@ -1,6 +1,6 @@
 """``python -m autolog demo``: a short scripted session through the real ``openai``, ``anthropic``,
-``google-genai`` and ``groq`` SDKs, answered from the recordings bundled with the package (no key,
-no network)."""
+``google-genai``, ``ollama`` and ``groq`` SDKs, answered from the recordings bundled with the
+package (no key, no network)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -108,6 +108,17 @@ def run_session(say: Callable[[str], None] = print) -> None:
         say(f"gemini stream        -> {''.join(c.text or '' for c in chunks)}")
 
     try:
+        import httpx  # ollama's HTTP library
+        import ollama
+    except ImportError:  # an optional extra too
+        say("ollama stream        -> (ollama is not installed: pip install 'llm-autolog[ollama]')")
+    else:
+        local = ollama.Client(host="http://localhost:11434",
+                              transport=recorded_transport(httpx))
+        parts = local.chat(model="llama3.2", messages=question, stream=True)
+        say(f"ollama stream        -> {''.join(p.message.content or '' for p in parts)}")
+
+    try:
         import groq
     except ImportError:  # an optional extra
         say("groq stream          -> (groq is not installed: pip install 'llm-autolog[groq]')")
@@ -124,10 +135,6 @@ def run_session(say: Callable[[str], None] = print) -> None:
 
 
 def main(tracking_uri: str | None = None) -> int:
-    import os
-
-    # no network here: MLflow prices the models from its bundled catalog instead of fetching one
-    os.environ.setdefault("MLFLOW_MODEL_CATALOG_URI", "")
     import mlflow
 
     import autolog

@@ -1,0 +1,210 @@
+"""A batch of recorded traces written to a SQL store (sqlite, PostgreSQL, MySQL, SQL Server).
+
+Where the store's tables are ones ``sql_rows`` knows (and the store is sqlite or PostgreSQL, where
+that is tested), every row of the batch (trace info, tags, metadata, spans) is inserted in one
+transaction: each trace is in the store whole or not at all, and the commit happens only while
+the exporter still counts the batch as being written (``Exporter.committing``).
+
+Elsewhere the spans go through MLflow's ``log_spans`` (which makes each trace's row and spans in
+one transaction), and then what ``log_spans`` has no place for (previews, name, tags, metadata)
+in a second one: a trace is whole after the first, and complete after the second."""
+from __future__ import annotations
+
+import logging
+import os
+
+from mlflow.tracing.constant import TraceTagKey
+
+from .._mlflow import compat as _compat
+from . import entities as _entities
+from . import sql_rows as _rows
+from .trace_artifacts import upload_attachments, write_one_by_one
+
+_logger = logging.getLogger("autolog")
+
+_ROW_DIALECTS = ("sqlite", "postgresql")
+SQLITE_BUSY_TIMEOUT = 10.0  # seconds a write waits for another process's transaction on the same file
+_said_fallback = False
+
+
+def _store(uri: str):
+    from mlflow.tracking._tracking_service.utils import _get_store
+
+    return _get_store(uri)
+
+
+def _rollups_on() -> bool:
+    return os.environ.get("MLFLOW_SQL_TRACE_ROLLUPS_ENABLED", "").strip().lower() in ("true", "1")
+
+
+class SqlSink:
+    def __init__(self, uri: str, exporter) -> None:
+        self.uri = uri
+        self.exporter = exporter
+        self.store = _store(uri)
+        self.tables = _compat.sql_trace_tables()
+        self._locations: dict[str, str] = {}  # experiment id -> its artifact location
+        self._engine = None
+        self.builder = self._row_builder()
+
+    # -- the row path ---------------------------------------------------------------------------
+
+    def _row_builder(self):
+        global _said_fallback
+        dialect = self.store.engine.dialect.name
+        try:
+            from mlflow.store.db.utils import _get_latest_schema_revision
+
+            revision = _get_latest_schema_revision()
+            if revision not in _rows.SCHEMAS:
+                raise LookupError(f"schema {revision} is not one the package writes itself")
+            if dialect not in _ROW_DIALECTS:
+                raise LookupError(f"{dialect} is written through log_spans")
+            from mlflow.store.tracking.dbmodels.models import SqlSpan, SqlTraceInfo, SqlTraceMetadata, SqlTraceTag
+
+            self.row_tables = (SqlTraceInfo.__table__, SqlTraceTag.__table__, SqlTraceMetadata.__table__,
+                               SqlSpan.__table__)
+            return _rows.RowBuilder(SqlTraceInfo.__table__.c.keys(), ensure_ascii=dialect == "mssql")
+        except Exception as error:
+            if not _said_fallback:
+                _said_fallback = True
+                _logger.debug("autolog: traces go to %s through MLflow's log_spans (%s)", self.uri, error)
+            return None
+
+    def _write_engine(self):
+        """For sqlite, an engine whose transactions take the write lock at BEGIN (``BEGIN
+        IMMEDIATE``): with several processes on one file, a writer then waits its turn instead of
+        failing when it finds another holding the lock half-way through its transaction."""
+        if self._engine is not None:
+            return self._engine
+        engine = self.store.engine
+        if engine.dialect.name == "sqlite":
+            import sqlalchemy
+            from sqlalchemy import event
+
+            engine = sqlalchemy.create_engine(self.store.engine.url,
+                                              connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False})
+
+            @event.listens_for(engine, "connect")
+            def _connect(dbapi_connection, _record):
+                dbapi_connection.isolation_level = None  # the driver opens no transaction of its own
+
+            @event.listens_for(engine, "begin")
+            def _begin(connection):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        self._engine = engine
+        return engine
+
+    def _artifact_location(self, experiment_id: str) -> str:
+        location = self._locations.get(experiment_id)
+        if location is None:
+            location = self._locations[experiment_id] = self.store.get_experiment(experiment_id).artifact_location
+        return location
+
+    def write(self, experiment_id: str, records: list) -> None:
+        if self.builder is not None and not _rollups_on():
+            return self._write_rows(experiment_id, records)
+        return self._write_through_log_spans(experiment_id, records)
+
+    def _write_rows(self, experiment_id: str, records: list) -> None:
+        from sqlalchemy import insert
+
+        info_table, tag_table, metadata_table, span_table = self.row_tables
+        location = self._artifact_location(experiment_id)
+        rows = _rows.Rows()
+        for record in records:
+            record.artifact_location = _rows.artifact_location(location, record.trace_id)
+            self.builder.add(rows, record, experiment_id, record.artifact_location, _entities.trace_tags(record),
+                             _entities.trace_metadata(record, with_session=False), _entities.span_views(record))
+        ids = [r.trace_id for r in records]
+        with self._write_engine().connect() as connection:
+            transaction = connection.begin()
+            try:
+                present = {row[0] for row in connection.execute(
+                    info_table.select().with_only_columns(info_table.c.request_id).where(info_table.c.request_id.in_(ids)))}
+                if present:  # stored by an attempt whose answer was lost: not written twice
+                    rows = _without(rows, present)
+                for table, table_rows in ((info_table, rows.trace_info), (tag_table, rows.tags),
+                                          (metadata_table, rows.metadata), (span_table, rows.spans)):
+                    if table_rows:
+                        connection.execute(insert(table), table_rows)
+                with self.exporter.committing(len(records)):
+                    transaction.commit()
+            except BaseException:
+                if transaction.is_active:
+                    transaction.rollback()
+                raise
+        self._upload_attachments(records)
+
+    # -- the log_spans path ---------------------------------------------------------------------
+
+    def _write_through_log_spans(self, experiment_id: str, records: list) -> None:
+        if not hasattr(self.store, "log_spans"):  # a store that takes no spans: MLflow's per-trace way
+            with self.exporter.committing(len(records)):
+                write_one_by_one(self.uri, self.store, records)
+            return
+        spans = [span for record in records for span in _entities.to_spans(record)]
+        with self.exporter.committing(len(records)):
+            self.store.log_spans(experiment_id, spans)
+        if self.tables is not None:
+            try:
+                self._complete_traces(records)
+            except Exception as error:
+                _logger.warning("autolog: could not write the metadata and previews of %d trace(s) into this MLflow "
+                                "version's tables (%s: %s); their spans are stored",
+                                len(records), type(error).__name__, error)
+        self._upload_attachments(records)
+
+    def _complete_traces(self, records: list) -> None:
+        """What log_spans has no place for: previews, the name, tags and metadata."""
+        from sqlalchemy import insert, update
+
+        info_table, tag_table, metadata_table = self.tables
+        named_by_column = "trace_name" in info_table.c
+        session_by_column = "session_id" in info_table.c
+        with _compat.write_session(self.store) as session:
+            for record in records:
+                trace_id = record.trace_id
+                values = {}
+                if record.request_preview is not None:
+                    values["request_preview"] = _rows.bounded_preview(record.request_preview)
+                if record.response_preview is not None:
+                    values["response_preview"] = _rows.bounded_preview(record.response_preview)
+                tags = _entities.trace_tags(record)
+                if named_by_column:
+                    values["trace_name"] = tags.pop(TraceTagKey.TRACE_NAME)
+                if session_by_column and record.session_id is not None:
+                    values["session_id"] = record.session_id
+                if values:
+                    session.execute(update(info_table).where(info_table.c.request_id == trace_id).values(**values))
+                present_tags = {row[0] for row in session.execute(
+                    tag_table.select().with_only_columns(tag_table.c.key).where(tag_table.c.request_id == trace_id))}
+                new_tags = [{"request_id": trace_id, "key": k, "value": v} for k, v in tags.items() if k not in present_tags]
+                metadata = _entities.trace_metadata(record, with_session=not session_by_column)
+                present_metadata = {row[0] for row in session.execute(
+                    metadata_table.select().with_only_columns(metadata_table.c.key)
+                    .where(metadata_table.c.request_id == trace_id))}
+                new_metadata = [{"request_id": trace_id, "key": k, "value": v}
+                                for k, v in metadata.items() if k not in present_metadata]
+                for table, rows in ((tag_table, new_tags), (metadata_table, new_metadata)):
+                    if rows:
+                        session.execute(insert(table), rows)
+
+    def _upload_attachments(self, records: list) -> None:
+        with_attachments = [r for r in records if r.attachments]
+        if with_attachments:
+            upload_attachments(self.uri, with_attachments, self.store)
+
+    def after_fork(self) -> None:
+        for engine in {id(e): e for e in (getattr(self.store, "engine", None), self._engine) if e is not None}.values():
+            engine.dispose(close=False)  # the parent's connections are not ours to use or close
+
+
+def _without(rows: "_rows.Rows", trace_ids: set) -> "_rows.Rows":
+    kept = _rows.Rows()
+    kept.trace_info = [r for r in rows.trace_info if r["request_id"] not in trace_ids]
+    kept.tags = [r for r in rows.tags if r["request_id"] not in trace_ids]
+    kept.metadata = [r for r in rows.metadata if r["request_id"] not in trace_ids]
+    kept.spans = [r for r in rows.spans if r["trace_id"] not in trace_ids]
+    return kept
