@@ -458,12 +458,14 @@ def gemini_cassettes() -> dict[str, list[dict]]:
 def demo_cassette() -> list[dict]:
     """The demo's session, in the order ``python -m autolog demo`` makes its calls."""
     from build_bedrock_cassettes import converse_cassettes
+    from build_groq_cassettes import chat_cassettes as groq_cassettes
     from build_ollama_cassettes import cassettes as ollama_cassettes
 
     o, a, g = openai_cassettes(), anthropic_cassettes(), gemini_cassettes()
     return (o["chat"] + o["chat_stream"] + o["chat_tools"] + o["embeddings"] + a["messages"]
             + a["messages_stream"] + g["generate_stream"] + ollama_cassettes()["chat_stream"]
-            + converse_cassettes()["converse_stream"] + o["chat_error_429"])
+            + converse_cassettes()["converse_stream"]
+            + groq_cassettes()["chat_stream"] + o["chat_error_429"])
 
 
 def readme_cassette() -> list[dict]:

@@ -58,11 +58,12 @@ def test_demo_writes_to_the_default_local_store(tmp_path):
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     experiment = client.get_experiment_by_name("autolog-demo")
     found = client.search_traces(locations=[experiment.experiment_id])
-    assert len(found) == 10
+    assert "groq stream          -> The capital of France is Paris." in done.stdout
+    assert len(found) == 11
     states = sorted(str(t.info.state).replace("TraceState.", "") for t in found)
-    assert states == ["ERROR"] + ["OK"] * 9
+    assert states == ["ERROR"] + ["OK"] * 10
     providers = {t.data.spans[0].attributes["mlflow.llm.provider"] for t in found}
-    assert providers == {"openai", "anthropic", "gemini", "ollama", "bedrock"}
+    assert providers == {"openai", "anthropic", "gemini", "ollama", "bedrock", "groq"}
     assert "bedrock stream       -> The capital of France is Paris." in done.stdout
 
 

@@ -13,6 +13,23 @@ def _dump(obj: Any) -> Any:
     return dump(mode="json", exclude_unset=True) if callable(dump) else obj
 
 
+_OPENAI_DELTA_FIELDS = frozenset({"content", "refusal", "role", "tool_calls", "function_call"})
+_DELTA_LAYOUTS: dict[type, tuple[bool, tuple[str, ...]]] = {}
+
+
+def _delta_layout(delta: Any) -> tuple[bool, tuple[str, ...]]:
+    """Per delta class, once: whether it has OpenAI's ``refusal`` (a missing attribute costs an
+    exception per chunk), and the fields an OpenAI-shaped SDK (groq) declares beyond OpenAI's, read
+    like the extra fields a compatible server adds (a field is declared or extra, never both)."""
+    cls = type(delta)
+    layout = _DELTA_LAYOUTS.get(cls)
+    if layout is None:
+        fields = getattr(cls, "model_fields", None) or {}
+        layout = _DELTA_LAYOUTS[cls] = ("refusal" in fields,
+                                        tuple(n for n in fields if n not in _OPENAI_DELTA_FIELDS))
+    return layout
+
+
 class _Head:
     """The fields every chunk repeats, from the first chunk that names the model (a compatible
     server may open with a chunk that does not)."""
@@ -74,7 +91,8 @@ class _ChatChoice:
     def add_delta(self, delta: Any) -> None:
         if delta.content:
             self.content.append(delta.content)
-        if delta.refusal:
+        has_refusal, declared = _delta_layout(delta)
+        if has_refusal and delta.refusal:
             self.refusal.append(delta.refusal)
         if delta.role:
             self.role = delta.role
@@ -88,6 +106,10 @@ class _ChatChoice:
             fn["name"] = fn["name"] or delta.function_call.name
             if delta.function_call.arguments:
                 fn["arguments"].append(delta.function_call.arguments)
+        if declared:
+            values = {name: value for name in declared if (value := getattr(delta, name)) is not None}
+            if values:
+                self._add_extra(values)
         extra = delta.__pydantic_extra__
         if extra:
             self._add_extra(extra)

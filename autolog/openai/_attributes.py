@@ -126,12 +126,21 @@ def transcript(response: Any) -> Any:
 
 def speech(response: Any) -> Any:
     """audio.speech returns the audio's bytes: recorded as an MLflow attachment, with its media
-    type and size."""
-    content = getattr(response, "content", None)
+    type and size. openai gives an HttpxBinaryResponseContent (``.response``), Stainless SDKs such
+    as groq a BinaryAPIResponse (``.http_response``); a body streamed to the caller
+    (with_streaming_response) is not read here, and only its media type is recorded."""
+    http = getattr(response, "response", None)
+    if http is None:
+        http = getattr(response, "http_response", None)
+    if http is None:
+        return response
+    media_type = ((getattr(http, "headers", None) or {}).get("content-type") or "application/octet-stream").split(";")[0]
+    try:
+        content = http.content
+    except Exception:  # httpx.ResponseNotRead: the caller streams the body
+        return {"media_type": media_type}
     if not isinstance(content, (bytes, bytearray)):
         return response
-    headers = getattr(getattr(response, "response", None), "headers", None) or {}
-    media_type = (headers.get("content-type") or "application/octet-stream").split(";")[0]
     from .._tracing.attachments import Attachment
 
     audio = Attachment(content_type=media_type, content_bytes=bytes(content)) if Attachment is not None else None

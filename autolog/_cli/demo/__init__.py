@@ -1,5 +1,5 @@
-"""``python -m autolog demo``: a short scripted session through the real ``openai``,
-``anthropic``, ``google-genai`` and ``boto3`` SDKs, answered from the recordings bundled with the
+"""``python -m autolog demo``: a short scripted session through the real provider SDKs (each
+one that is installed), answered from the recordings bundled with the
 package (no key, no network)."""
 from __future__ import annotations
 
@@ -163,6 +163,16 @@ def run_session(say: Callable[[str], None] = print) -> None:
         say(f"bedrock stream       -> {text}")
 
     try:
+        import groq
+    except ImportError:  # an optional extra
+        say("groq stream          -> (groq is not installed: pip install 'llm-autolog[groq]')")
+    else:
+        http = http_library("groq")
+        fast = groq.Groq(api_key="demo-key", http_client=http.Client(transport=recorded_transport(http)), max_retries=0)
+        chunks = fast.chat.completions.create(model="llama-3.3-70b-versatile", messages=question, stream=True)
+        say(f"groq stream          -> {''.join(c.choices[0].delta.content or '' for c in chunks if c.choices)}")
+
+    try:
         oai.chat.completions.create(model="gpt-4o-mini", messages=question)
     except openai.RateLimitError as error:
         say(f"openai failing call  -> {type(error).__name__} (recorded as an ERROR span)")
@@ -182,7 +192,7 @@ def main(tracking_uri: str | None = None) -> int:
     print(f"Tracing into {uri} (experiment {EXPERIMENT!r}); the answers come from recordings.\n")
     run_session()
     mlflow.flush_trace_async_logging()
-    rows = [trace_row(t) for t in read_traces(uri, EXPERIMENT, 9)]
+    rows = [trace_row(t) for t in read_traces(uri, EXPERIMENT, 10)]
     print(f"\nRead back from the store, newest first:\n{format_table(rows)}")
     print("\nSee them in the MLflow UI: pip install mlflow && mlflow ui --backend-store-uri " + uri)
     return 0
