@@ -34,7 +34,7 @@ class Target:
 _patched: dict[tuple[str, str, str], tuple[type, object]] = {}
 # providers autolog() was asked for; their import hooks patch only while they are in here
 _wanted: set[str] = set()
-_hooked: set[str] = set()
+_hooked: set[tuple[str, str]] = set()  # (provider, module) with an import hook
 _lock = threading.RLock()
 
 
@@ -85,10 +85,10 @@ def when_imported(sdk_module: str, provider: str, apply: Callable[[], None]) -> 
     only while ``provider`` is wanted (revert() withdraws it)."""
     with _lock:
         _wanted.add(provider)
-        if provider in _hooked:
+        if (provider, sdk_module) in _hooked:
             hook_needed = False
         else:
-            _hooked.add(provider)
+            _hooked.add((provider, sdk_module))
             hook_needed = True
 
     def on_import(_module) -> None:

@@ -3,6 +3,7 @@ the SDK is imported (now, if it already is), unless the installed SDK is older t
 release the package supports."""
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Callable
 
@@ -44,12 +45,17 @@ def installed_version(distribution: str) -> str | None:
 
 
 class ProviderPatches:
+    """``sdk``: the SDK's import name, or its import names where it moved between releases
+    (``("mistralai.client", "mistralai")``): each is hooked, and patches the targets in its own
+    modules (a target under a longer name belongs to that one)."""
+
     def __init__(self, name: str, targets: list[Target], kinds: Callable[[], dict[str, Kind]],
-                 sdk: str | None = None, *, distribution: str | None = None,
+                 sdk: str | tuple[str, ...] | None = None, *, distribution: str | None = None,
                  floor: tuple[int, ...] | None = None) -> None:
         self.name = name  # the provider's name, which its options are kept under
-        self.sdk = sdk or name  # the SDK's import name
-        self.distribution = distribution or self.sdk  # the SDK's name on PyPI, for its version
+        sdk = sdk or name
+        self.sdks = (sdk,) if isinstance(sdk, str) else tuple(sdk)
+        self.distribution = distribution or self.sdks[0]  # the SDK's name on PyPI, for its version
         self.floor = floor  # the oldest release tested (pyproject.toml's extra says the same)
         self.targets = targets
         self.kinds = kinds  # reads the SDK's classes, so it runs once the SDK is imported
@@ -62,10 +68,20 @@ class ProviderPatches:
         if settings.disable:
             self.revert()
         else:
-            when_imported(self.sdk, self.name, self._patch)
+            for module in self.sdks:
+                when_imported(module, self.name, functools.partial(self._patch, module))
 
     def revert(self) -> None:
-        withdraw(self.name, self.sdk)
+        for module in self.sdks:
+            withdraw(self.name, module)
+
+    def _targets_of(self, module: str) -> list[Target]:
+        """The targets that the import of ``module`` patches: those under no longer import name."""
+        def home(target: Target) -> str | None:
+            under = [m for m in self.sdks if target.module == m or target.module.startswith(m + ".")]
+            return max(under, key=len) if under else None
+
+        return [t for t in self.targets if home(t) in (module, None)]
 
     def supported(self) -> bool:
         """False (said once, as a warning) for an SDK older than the floor: its classes may not be
@@ -90,9 +106,9 @@ class ProviderPatches:
             kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred, child=target.child
         )
 
-    def _patch(self) -> None:
+    def _patch(self, module: str) -> None:
         if not self.supported():
             return
         remember_failed_imports()
         _mlflow_hooks.install()
-        patch_targets(self.targets, self.make_wrapper(self.kinds()))
+        patch_targets(self._targets_of(module), self.make_wrapper(self.kinds()))
