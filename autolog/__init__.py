@@ -1,4 +1,4 @@
-"""Trace every OpenAI, Anthropic and Google Gemini SDK call into MLflow.
+"""Trace every OpenAI, Anthropic, Google Gemini and Mistral SDK call into MLflow.
 
     import autolog
     autolog.autolog()
@@ -11,12 +11,12 @@ from typing import Iterator, Mapping
 from ._tracing import patching as _patching
 from ._export.exporter import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
-from . import anthropic, gemini, openai
+from . import anthropic, gemini, mistral, openai
 
 __all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "flush", "stats",
-           "openai", "anthropic", "gemini"]
+           "openai", "anthropic", "gemini", "mistral"]
 
-_PROVIDERS = (openai, anthropic, gemini)
+_PROVIDERS = (openai, anthropic, gemini, mistral)
 
 
 def autolog(
@@ -32,7 +32,8 @@ def autolog(
     queue_wait: float | None = None,
     exit_timeout: float | None = None,
 ) -> None:
-    """Traces every call made through the ``openai``, ``anthropic`` and ``google-genai`` SDKs from now on.
+    """Traces every call made through the ``openai``, ``anthropic``, ``google-genai`` and ``mistralai`` SDKs
+    from now on.
 
     A provider whose SDK is not imported yet is patched when it is imported.
 
