@@ -37,8 +37,18 @@ TOOL = {"type": "function", "function": {"name": "get_weather", "description": "
                                          "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
                                                         "required": ["city"]}}}
 AGENT = "ag:3996db2b:20251201:geography:5f2a"
-HAS_THINKING = hasattr(models, "ThinkChunk")  # reasoning (Magistral) content: mistralai >= 1.9
+# What older releases of the SDK cannot give the caller, and so not the span either:
+HAS_THINKING = hasattr(models, "ThinkChunk")  # reasoning (Magistral) content: mistralai >= 1.9.3
+# usage fields beyond the three counts (cached prompt tokens): mistralai >= 1.9.3
+HAS_USAGE_EXTRAS = models.UsageInfo.model_config.get("extra") == "allow"
+HAS_TOOL_INDEX = "index" in models.ToolCall.model_fields  # mistralai >= 1.5
+HAS_PARSE = hasattr(Mistral(api_key="k").chat, "parse")  # mistralai >= 1.5
 HAS_CLOSE = hasattr(eventstreaming.EventStream, "close")  # mistralai >= 2.10
+
+
+def with_cache(used, cached):
+    """The token usage expected, with the cached prompt tokens where the SDK keeps them."""
+    return {**used, "cache_read_input_tokens": cached} if HAS_USAGE_EXTRAS else used
 
 
 def call(mode, resource, method, cassette, **kwargs):
@@ -76,7 +86,7 @@ def test_chat_complete(mode, experiment):
     assert span.attributes["mlflow.llm.model"] == MODEL
     assert span.inputs == {"model": MODEL, "messages": QUESTION, "temperature": 0.2}
     assert span.outputs == dumped(result)
-    assert usage_of(span) == {"input_tokens": 12, "output_tokens": 8, "total_tokens": 20, "cache_read_input_tokens": 4}
+    assert usage_of(span) == with_cache({"input_tokens": 12, "output_tokens": 8, "total_tokens": 20}, 4)
     assert (trace.info.request_preview, trace.info.response_preview) == (
         "What is the capital of France?", "The capital of France is Paris.")
 
@@ -108,6 +118,7 @@ def test_chat_tools(mode, experiment):
     assert span.outputs["choices"][0]["message"]["tool_calls"][1]["function"]["arguments"] == '{"city": "Rome"}'
 
 
+@pytest.mark.skipif(not HAS_PARSE, reason="this mistralai has no chat.parse")
 def test_parse_is_one_chat_span(experiment):
     pydantic = pytest.importorskip("pydantic")
 
@@ -155,7 +166,7 @@ def test_stream_assembled_as_complete_returns_it(mode, experiment):
     assert span.outputs["object"] == "chat.completion"
     assert span.outputs["choices"] == [{"index": 0, "finish_reason": "stop", "message": {
         "role": "assistant", "content": "The capital of France is Paris."}}]
-    assert usage_of(span) == {"input_tokens": 12, "output_tokens": 7, "total_tokens": 19, "cache_read_input_tokens": 4}
+    assert usage_of(span) == with_cache({"input_tokens": 12, "output_tokens": 7, "total_tokens": 19}, 4)
     assert span.attributes["autolog.stream.end"] == "exhausted"
     assert span.attributes["autolog.stream.completed"] is True
     assert span.attributes["autolog.stream.items"] == 8
@@ -177,6 +188,7 @@ def test_stream_tool_calls_each_whole_in_one_chunk(mode, experiment):
     assert usage_of(span)["total_tokens"] == 102
 
 
+@pytest.mark.skipif(not HAS_TOOL_INDEX, reason="this mistralai drops the tool call's index")
 def test_stream_tool_call_arguments_in_pieces(mode, experiment):
     mode.drain(open_stream(mode, "chat_tool_pieces_stream", messages=WEATHER, tools=[TOOL]))
     message = only_span(experiment).outputs["choices"][0]["message"]
@@ -289,7 +301,7 @@ def test_agents_complete(mode, experiment):
     assert span.attributes["mlflow.llm.model"] == "mistral-medium-2508"  # the agent's model, as answered
     assert span.inputs == {"agent_id": AGENT, "messages": QUESTION}
     # cached prompt tokens under their older name
-    assert usage_of(span) == {"input_tokens": 40, "output_tokens": 7, "total_tokens": 47, "cache_read_input_tokens": 32}
+    assert usage_of(span) == with_cache({"input_tokens": 40, "output_tokens": 7, "total_tokens": 47}, 32)
     assert trace.info.response_preview == "Paris."
 
 
@@ -300,7 +312,7 @@ def test_agents_stream(mode, experiment):
     assert span.name == method_name(mode, "Agents", "stream")
     assert span.outputs["choices"][0]["message"]["content"] == "Paris."
     assert span.attributes["mlflow.llm.model"] == "mistral-medium-2508"
-    assert usage_of(span)["cache_read_input_tokens"] == 32
+    assert usage_of(span) == with_cache({"input_tokens": 40, "output_tokens": 7, "total_tokens": 47}, 32)
 
 
 FIM = {"model": "codestral-latest", "prompt": "def fibonacci(n):", "suffix": "print(fibonacci(10))"}
@@ -365,9 +377,10 @@ def test_http_errors_reach_the_caller_unchanged(mode, experiment, status, casset
         call(mode, "chat", "complete", cassette, model=MODEL, messages=QUESTION)
     untraced = raised_untraced(mode, "chat", "complete", cassette, model=MODEL, messages=QUESTION)
     assert type(traced.value) is type(untraced)
-    assert (str(traced.value), traced.value.status_code, traced.value.body) == (
-        str(untraced), untraced.status_code, untraced.body)
-    assert traced.value.status_code == status
+    assert [str(traced.value)] + [getattr(traced.value, a, None) for a in ("status_code", "body", "data")] == (
+        [str(untraced)] + [getattr(untraced, a, None) for a in ("status_code", "body", "data")])
+    if error is SDKError or hasattr(traced.value, "status_code"):  # HTTPValidationError has one since 2.0
+        assert traced.value.status_code == status
     trace = only_trace(experiment)
     [span] = trace.data.spans
     assert span.status.status_code == "ERROR"
