@@ -76,6 +76,9 @@ def chat_cassettes() -> dict[str, list[dict]]:
         "", finish="tool_calls", used=usage(80, 22),
         tool_calls=[{**tool_call("call01Par", "Paris", index=0), "type": "function"},
                     {**tool_call("call02Rom", "Rome", index=1), "type": "function"}]))]
+    c["chat_tools_object_arguments"] = [interaction(uri, weather_q, 200, completion(
+        "", finish="tool_calls", used=usage(80, 11),
+        tool_calls=[{**tool_call("call02Rom", "Rome", index=0, arguments={"city": "Rome"}), "type": "function"}]))]
     # each call whole in one chunk, with no index (as the API sends them), the second as an object
     whole = [chunk([delta(role="assistant", content="")]),
              chunk([delta(tool_calls=[tool_call("call01Par", "Paris")])]),
@@ -172,8 +175,10 @@ def cassettes() -> dict[str, list[dict]]:
 
 
 def main() -> None:
-    for name, interactions in cassettes().items():
+    found = cassettes()
+    for name, interactions in found.items():
         write(ROOT / "cassettes" / "mistral" / f"{name}.yaml", interactions)
+    write(ROOT / "autolog" / "_cli" / "demo" / "cassettes" / "mistral.yaml", found["chat_stream"])  # the demo's
 
 
 if __name__ == "__main__":

@@ -118,6 +118,21 @@ def test_chat_tools(mode, experiment):
     assert span.outputs["choices"][0]["message"]["tool_calls"][1]["function"]["arguments"] == '{"city": "Rome"}'
 
 
+def test_tool_call_arguments_given_as_objects_are_recorded_as_text(mode, experiment):
+    """The MLflow UI renders a tool call's arguments only as text (an object fails the whole trace)."""
+    history = WEATHER + [
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "call01Par", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+        {"role": "tool", "tool_call_id": "call01Par", "name": "get_weather", "content": "sunny"}]
+    result = call(mode, "chat", "complete", "chat_tools_object_arguments", model=MODEL, messages=history, tools=[TOOL])
+    assert result.choices[0].message.tool_calls[0].function.arguments == {"city": "Rome"}  # the caller's, untouched
+    assert history[1]["tool_calls"][0]["function"]["arguments"] == {"city": "Paris"}
+    span = only_span(experiment)
+    assert span.inputs["messages"][1]["tool_calls"][0]["function"]["arguments"] == '{"city": "Paris"}'
+    assert span.outputs["choices"][0]["message"]["tool_calls"][0]["function"] == {
+        "name": "get_weather", "arguments": '{"city": "Rome"}'}
+
+
 @pytest.mark.skipif(not HAS_PARSE, reason="this mistralai has no chat.parse")
 def test_parse_is_one_chat_span(experiment):
     pydantic = pytest.importorskip("pydantic")
@@ -179,10 +194,10 @@ def test_stream_tool_calls_each_whole_in_one_chunk(mode, experiment):
     span = only_span(experiment)
     [choice] = span.outputs["choices"]
     assert choice["finish_reason"] == "tool_calls"
-    # no index on the wire: two calls, not one; the second's arguments came as an object
+    # no index on the wire: two calls, not one; the second's arguments came as an object, kept as its text
     assert choice["message"]["tool_calls"] == [
         {"id": "call01Par", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
-        {"id": "call02Rom", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "Rome"}}},
+        {"id": "call02Rom", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Rome"}'}},
     ]
     assert span.attributes["mlflow.chat.tools"] == [TOOL]
     assert usage_of(span)["total_tokens"] == 102

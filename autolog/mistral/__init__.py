@@ -57,10 +57,12 @@ def _kinds() -> dict[str, Kind]:
     )
     return {
         "chat": Kind("chat", SpanType.CHAT_MODEL, provider, attrs.usage, CompletionAccumulator, attrs.chat_tools,
-                     inputs=attrs.plain, request_preview=previews.chat_request, response_preview=previews.response),
+                     inputs=attrs.inputs, output=attrs.output, request_preview=previews.chat_request,
+                     response_preview=previews.response),
         # fill-in-the-middle: a prompt and a suffix, not a conversation
         "fim": Kind("fim", SpanType.LLM, provider, attrs.usage, CompletionAccumulator, chat=False,
-                    inputs=attrs.plain, request_preview=previews.fim_request, response_preview=previews.response),
+                    inputs=attrs.plain, output=attrs.output, request_preview=previews.fim_request,
+                    response_preview=previews.response),
         "embeddings": Kind("embeddings", SpanType.EMBEDDING, provider, attrs.embedding_usage, chat=False,
                            inputs=attrs.plain, request_preview=previews.embeddings_request,
                            response_preview=embeddings_response),

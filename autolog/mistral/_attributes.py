@@ -1,6 +1,7 @@
 """Span attributes read from Mistral requests and responses: token usage, tools, the request as data."""
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping
 
 from mlflow.tracing.constant import TokenUsageKey
@@ -49,6 +50,34 @@ def embedding_usage(response: Any) -> dict[str, int] | None:
         return None
     total = field(used, "total_tokens")
     return {TokenUsageKey.INPUT_TOKENS: prompt, TokenUsageKey.TOTAL_TOKENS: total if total is not None else prompt}
+
+
+def _text_arguments(calls: Any) -> None:
+    """Tool call arguments sent as an object, as their JSON text: the MLflow UI renders a tool
+    call's arguments only as text, and fails on the whole trace otherwise."""
+    for call in calls if isinstance(calls, list) else ():
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict) and function.get("arguments") is not None and not isinstance(
+                function["arguments"], str):
+            function["arguments"] = json.dumps(function["arguments"], ensure_ascii=False)
+
+
+def output(response: Any) -> Any:
+    """The response (or the stream's assembled one) as data, tool call arguments as text."""
+    out = dump(response)
+    for choice in out.get("choices") or () if isinstance(out, dict) else ():
+        if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
+            _text_arguments(choice["message"].get("tool_calls"))
+    return out
+
+
+def inputs(kwargs: Mapping[str, Any]) -> Any:
+    """The request as data (see ``plain``), tool call arguments in the conversation as text."""
+    out = plain(kwargs)
+    for message in out.get("messages") or () if isinstance(out, dict) else ():
+        if isinstance(message, dict):
+            _text_arguments(message.get("tool_calls"))
+    return out
 
 
 def plain(value: Any, depth: int = 0) -> Any:
