@@ -4,7 +4,7 @@
     autolog.autolog()
 
 The providers, one package each: openai, anthropic, gemini (google-genai), bedrock (boto3 /
-aiobotocore), cohere, ollama, litellm.
+aiobotocore), mistral, groq, cohere, ollama, litellm.
 """
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from typing import Iterator, Mapping
 from ._tracing import patching as _patching
 from ._export.exporter import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
-from . import anthropic, bedrock, cohere, gemini, groq, litellm, ollama, openai
+from . import anthropic, bedrock, cohere, gemini, groq, litellm, mistral, ollama, openai
 
 __all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "flush", "stats",
-           "openai", "anthropic", "gemini", "bedrock", "cohere", "groq", "ollama", "litellm"]
+           "openai", "anthropic", "gemini", "bedrock", "cohere", "groq", "mistral", "ollama", "litellm"]
 
-_PROVIDERS = (openai, anthropic, gemini, bedrock, cohere, groq, ollama, litellm)
+_PROVIDERS = (openai, anthropic, gemini, bedrock, cohere, groq, mistral, ollama, litellm)
 
 
 def autolog(

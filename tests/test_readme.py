@@ -59,11 +59,11 @@ def test_demo_writes_to_the_default_local_store(tmp_path):
     experiment = client.get_experiment_by_name("autolog-demo")
     found = client.search_traces(locations=[experiment.experiment_id])
     assert "groq stream          -> The capital of France is Paris." in done.stdout
-    assert len(found) == 11
+    assert len(found) == 12
     states = sorted(str(t.info.state).replace("TraceState.", "") for t in found)
-    assert states == ["ERROR"] + ["OK"] * 10
+    assert states == ["ERROR"] + ["OK"] * 11
     providers = {t.data.spans[0].attributes["mlflow.llm.provider"] for t in found}
-    assert providers == {"openai", "anthropic", "gemini", "ollama", "bedrock", "groq"}
+    assert providers == {"openai", "anthropic", "gemini", "ollama", "bedrock", "groq", "mistral"}
     assert "bedrock stream       -> The capital of France is Paris." in done.stdout
 
 
@@ -118,6 +118,8 @@ def test_traces_command_errors_are_one_line(args, message, capsys, tracking_uri)
 
 def test_output_preview_shapes():
     assert output_preview({"choices": [{"message": {"content": "one two three"}}]}) == "one two three"
+    assert output_preview({"choices": [{"message": {"content": [
+        {"type": "thinking", "thinking": [{"type": "text", "text": "hmm"}]}, {"type": "text", "text": "Paris."}]}}]}) == "Paris."
     assert output_preview({"content": [{"type": "text", "text": "a b c d e f g h i j"}]}) == "a b c d e f g h ..."
     assert output_preview({"output": [{"content": [{"type": "output_text", "text": "Paris"}]}]}) == "Paris"
     assert output_preview({"data": [1, 2]}) == "[2 embedding(s)]"

@@ -44,6 +44,8 @@ def output_preview(outputs: Any, words: int = 8) -> str:
             first = outputs["choices"][0]
             message = first.get("message") or {}
             text = message.get("content") or first.get("text") or ""
+            if isinstance(text, list):  # content chunks (Mistral's reasoning models): the text ones
+                text = " ".join(p.get("text") or "" for p in text if isinstance(p, dict) and p.get("type") == "text")
             if not text and message.get("tool_calls"):
                 calls = message["tool_calls"]
                 text = "tool call: " + ", ".join((c.get("function") or {}).get("name", "?") for c in calls)

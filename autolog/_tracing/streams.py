@@ -186,11 +186,20 @@ class _SyncItems(_ItemsProxy):
             if not state.add(item):
                 return item
 
+    @property
     def close(self):
-        try:
-            return self.__wrapped__.close()
-        finally:
-            self._self_state.closed()
+        """Where the SDK's stream has no close() (mistralai before 2.10), neither has the proxy:
+        the AttributeError makes hasattr() answer as for the SDK's own object."""
+        wrapped_close = self.__wrapped__.close
+        state = self._self_state
+
+        def close():
+            try:
+                return wrapped_close()
+            finally:
+                state.closed()
+
+        return close
 
 
 class _AsyncItems(_ItemsProxy):
@@ -251,26 +260,27 @@ class AsyncStreamProxy(_SdkResponse, _AsyncItems):
         finally:
             self._self_state.closed()
 
-    async def close(self):
-        try:
-            return await self.__wrapped__.close()
-        finally:
-            self._self_state.closed()
+    @property
+    def close(self):
+        return _closing(self.__wrapped__.close, self._self_state)
 
     @property
     def aclose(self):
-        """openai's AsyncStream has aclose() too; where the SDK's stream has none, neither has the
-        proxy (the AttributeError makes hasattr() answer as for the SDK's own object)."""
-        wrapped_aclose = self.__wrapped__.aclose
-        state = self._self_state
+        """openai's AsyncStream has aclose() too; where the SDK's stream has none (or no close(),
+        as mistralai's before 2.10), neither has the proxy: the AttributeError makes hasattr()
+        answer as for the SDK's own object."""
+        return _closing(self.__wrapped__.aclose, self._self_state)
 
-        async def aclose():
-            try:
-                return await wrapped_aclose()
-            finally:
-                state.closed()
 
-        return aclose
+def _closing(wrapped_close, state: StreamState):
+    """An async stream's close() or aclose() that ends the span too."""
+    async def close():
+        try:
+            return await wrapped_close()
+        finally:
+            state.closed()
+
+    return close
 
 
 class GeneratorProxy(_SyncItems):

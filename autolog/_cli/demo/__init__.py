@@ -9,6 +9,7 @@ from typing import Callable
 import yaml
 
 CASSETTE = Path(__file__).parent / "cassettes" / "session.yaml"
+MISTRAL_CASSETTE = Path(__file__).parent / "cassettes" / "mistral.yaml"
 EXPERIMENT = "autolog-demo"
 
 
@@ -39,6 +40,18 @@ def _endpoint(path: str) -> str:
     """The path a recording is matched on; for Google's, what follows ``/models/`` (the API
     version and the Vertex AI prefix differ between SDK releases and clients)."""
     return path.rsplit("/models/", 1)[-1] if "/models/" in path else path
+
+
+def mistral_client(path: Path = MISTRAL_CASSETTE):
+    """A mistralai client answered from a recording (mistralai 1.x or 2.x/3.x)."""
+    try:
+        from mistralai.client import Mistral, httpclient
+    except ImportError:
+        from mistralai import Mistral, httpclient
+
+    http = httpclient.httpx
+    return Mistral(api_key="demo-key", client=http.Client(transport=recorded_transport(http, path)),
+                   async_client=http.AsyncClient(transport=recorded_transport(http, path)))
 
 
 def recorded_transport(http, path: Path = CASSETTE):
@@ -171,6 +184,14 @@ def run_session(say: Callable[[str], None] = print) -> None:
         fast = groq.Groq(api_key="demo-key", http_client=http.Client(transport=recorded_transport(http)), max_retries=0)
         chunks = fast.chat.completions.create(model="llama-3.3-70b-versatile", messages=question, stream=True)
         say(f"groq stream          -> {''.join(c.choices[0].delta.content or '' for c in chunks if c.choices)}")
+
+    try:
+        le_chat = mistral_client()
+    except ImportError:  # mistralai is an optional extra
+        say("mistral stream       -> (mistralai is not installed: pip install 'llm-autolog[mistral]')")
+    else:
+        events = le_chat.chat.stream(model="mistral-small-latest", messages=question)
+        say(f"mistral stream       -> {''.join(e.data.choices[0].delta.content or '' for e in events)}")
 
     try:
         oai.chat.completions.create(model="gpt-4o-mini", messages=question)
