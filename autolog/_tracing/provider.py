@@ -3,7 +3,6 @@ the SDK is imported (now, if it already is), unless the installed SDK is older t
 release the package supports."""
 from __future__ import annotations
 
-import functools
 import logging
 import sys
 from typing import Any, Callable
@@ -50,9 +49,10 @@ def _under(module: str, packages: tuple[str, ...]) -> bool:
 
 
 class ProviderPatches:
-    """``sdk``: the SDK's import name, or its import names where it moved between releases
-    (``("mistralai.client", "mistralai")``): each is hooked, and patches the targets in its own
-    modules (a target under a longer name belongs to that one)."""
+    """``sdk``: the SDK's import name, or its import names where it comes in several packages
+    (botocore and aiobotocore) or moved between releases (``("mistralai.client", "mistralai")``:
+    a namespace package's own import fires no hook). Each is hooked; whichever is imported patches
+    the targets under the names imported by then."""
 
     def __init__(self, name: str, targets: list[Target], kinds: Callable[[], dict[str, Kind]],
                  sdk: str | tuple[str, ...] | None = None, *, distribution: str | None = None,
@@ -106,7 +106,7 @@ class ProviderPatches:
             kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred, child=target.child
         )
 
-    def _patch(self, module: str) -> None:
+    def _patch(self) -> None:
         if not self.supported():
             return
         remember_failed_imports()
