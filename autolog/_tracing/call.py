@@ -188,8 +188,8 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         if kind.bind is not None:
             kwargs = kind.bind(args, kwargs)
         provider = kind.provider
-        provider_name = provider.name_of(instance)
-        attributes: dict[str, Any] = {SpanAttributeKey.MODEL_PROVIDER: provider_name}
+        server = provider.server_of(instance)
+        attributes: dict[str, Any] = {SpanAttributeKey.MODEL_PROVIDER: server or provider.name}
         if kind.chat:
             attributes[SpanAttributeKey.MESSAGE_FORMAT] = provider.message_format
         model = kwargs.get("model")
@@ -199,7 +199,7 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         capture = options.capture_content
         if capture and kind.tools is not None and (tools := kind.tools(kwargs)):
             attributes[SpanAttributeKey.CHAT_TOOLS] = tools
-        change = kind.change_request(sent, provider_name, options.stream_usage) if kind.change_request else None
+        change = kind.change_request(sent, server, options.stream_usage) if kind.change_request else None
         if change is not None:
             attributes.update(change.attributes)
         inputs = None
