@@ -28,6 +28,9 @@ class Target:
     # traced only inside a call whose kind nests (the SDK's own requests and the user's functions
     # run by one SDK call): a child span of that call's span
     child: bool = False
+    # the method is an SDK stream helper's close() that closes the stream held in this attribute of
+    # the helper by closing its HTTP response: the stream's span ends there (see streams.closing_wrapper)
+    closes: str | None = None
 
 
 # (module, class, method) -> (class object, the original attribute as found in the class __dict__)

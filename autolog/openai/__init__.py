@@ -47,6 +47,12 @@ TARGETS = [
     for prefix in ("", "Async")
 ] + [
     Target(_MODERATIONS, cls, "create", "moderations") for cls in ("Moderations", "AsyncModerations")
+] + [
+    # the stream() helpers close the stream they read by closing its HTTP response
+    Target(module, f"{prefix}{cls}", "close", kind, closes="_raw_stream")
+    for module, cls, kind in (("openai.lib.streaming.chat._completions", "ChatCompletionStream", "chat"),
+                              ("openai.lib.streaming.responses._responses", "ResponseStream", "responses"))
+    for prefix in ("", "Async")
 ]
 
 
