@@ -228,12 +228,23 @@ def _running(call: Call):
     return None if call.kind.user_code else call
 
 
-def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, child: bool = False):
+def _failed_before_sending(kind: Kind, method: str, instance: Any, args: tuple, kwargs: Mapping[str, Any],
+                           error: BaseException) -> None:
+    """The span of a call that raised before its request was sent (a bad argument)."""
+    call = begin(kind, method, instance, kwargs, args)
+    if call is not None:
+        call.fail(error)
+
+
+def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, child: bool = False,
+                 prepares: bool = False):
     """The wrapt wrapper for one patched method.
 
     ``is_async``: the method is a coroutine function; the span starts when it is awaited.
     ``deferred``: the method returns a stream manager that sends the request when entered.
-    ``child``: traced only inside a call whose span takes children (see Kind.nests)."""
+    ``child``: traced only inside a call whose span takes children (see Kind.nests).
+    ``prepares``: the method only prepares a request another patched method sends later; it has
+    a span of its own only when it raises."""
 
     provider = kind.provider.name
     active = functools.partial(child_tracing_active if child else tracing_active, provider)
@@ -241,7 +252,12 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, chi
     if is_async:
 
         def async_wrapper(wrapped, instance, args, kwargs):
-            pending = wrapped(*args, **kwargs)  # a bad argument raises here, where the SDK raises it
+            try:
+                pending = wrapped(*args, **kwargs)  # a bad argument raises here, where the SDK raises it
+            except BaseException as error:
+                if active():
+                    _failed_before_sending(kind, method, instance, args, kwargs, error)
+                raise
             if not active():
                 return pending
             return _traced_await(kind, method, instance, args, kwargs, pending, functools.partial(wrapped, *args),
@@ -252,8 +268,14 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, chi
     def wrapper(wrapped, instance, args, kwargs):
         if not active():
             return wrapped(*args, **kwargs)
-        if deferred:
-            manager = wrapped(*args, **kwargs)
+        if deferred or prepares:
+            try:
+                manager = wrapped(*args, **kwargs)
+            except BaseException as error:
+                _failed_before_sending(kind, method, instance, args, kwargs, error)
+                raise
+            if prepares:
+                return manager
             try:
                 return _streams.StreamManagerProxy(manager, functools.partial(begin, kind, method, instance, kwargs))
             except Exception:

@@ -91,7 +91,7 @@ class ProviderPatches:
             if target.closes is not None:
                 return closing_wrapper(target.closes, is_async=is_async)
             return make_wrapper(kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred,
-                                child=target.child)
+                                child=target.child, prepares=target.prepares)
 
         return wrapper_for
 
