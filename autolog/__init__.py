@@ -1,4 +1,5 @@
-"""Trace every OpenAI, Anthropic and Google Gemini SDK call into MLflow.
+"""Trace every call made through a supported LLM provider SDK into MLflow (the providers: the
+names in ``PROVIDERS``; README.md says which SDK releases).
 
     import autolog
     autolog.autolog()
@@ -6,17 +7,28 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 from typing import Iterator, Mapping
 
-from ._tracing import patching as _patching
 from ._export.exporter import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
-from . import anthropic, gemini, openai
+
+# One module per provider, autolog.<name>, imported when first used: importing the package stays
+# light (the command line lists traces without importing MLflow).
+PROVIDERS = ("openai", "anthropic", "gemini")
 
 __all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "flush", "stats",
-           "openai", "anthropic", "gemini"]
+           "PROVIDERS", *PROVIDERS]
 
-_PROVIDERS = (openai, anthropic, gemini)
+
+def __getattr__(name: str):
+    if name in PROVIDERS:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _providers():
+    return [importlib.import_module(f"{__name__}.{name}") for name in PROVIDERS]
 
 
 def autolog(
@@ -32,9 +44,10 @@ def autolog(
     queue_wait: float | None = None,
     exit_timeout: float | None = None,
 ) -> None:
-    """Traces every call made through the ``openai``, ``anthropic`` and ``google-genai`` SDKs from now on.
+    """Traces every call made through a supported provider SDK (``PROVIDERS``) from now on.
 
-    A provider whose SDK is not imported yet is patched when it is imported.
+    A provider whose SDK is not imported yet is patched when it is imported; one that is not
+    installed is left alone.
 
     disable: True removes the patches (as ``revert()`` does).
     log_traces: False keeps the patches but records nothing.
@@ -55,7 +68,7 @@ def autolog(
                    capture_content=capture_content, redact=redact, metadata=metadata, stream_usage=stream_usage,
                    queue_size=queue_size, queue_wait=queue_wait, exit_timeout=exit_timeout)
     make_options(**options)  # one clear error before any provider is touched
-    for provider in _PROVIDERS:
+    for provider in _providers():
         provider.autolog(**options)
 
 
@@ -71,7 +84,9 @@ def disable() -> None:
 
 def is_enabled() -> bool:
     """Whether a call made here and now would be traced (patched, switched on, not suspended)."""
-    return STATE.enabled and not SUSPENDED.get() and _patching.any_patched()
+    from ._tracing.patching import any_patched
+
+    return STATE.enabled and not SUSPENDED.get() and any_patched()
 
 
 @contextlib.contextmanager
@@ -100,7 +115,7 @@ def stats() -> dict[str, int]:
 
 def revert() -> None:
     """Removes every patch: the SDK classes hold their original methods again."""
-    for provider in _PROVIDERS:
+    for provider in _providers():
         provider.revert()
 
 
