@@ -1,29 +1,13 @@
-"""``python -m autolog traces``: recent traces, read back through MLflow's client API."""
+"""``python -m autolog traces``: recent traces as a table, one row per trace."""
 from __future__ import annotations
 
 import datetime
 import json
-import os
 from typing import Any
-from urllib.parse import urlparse
+
+from .records import TraceRecord
 
 LLM_SPAN_TYPES = {"CHAT_MODEL", "LLM", "EMBEDDING"}
-
-
-class StoreError(Exception):
-    """A tracking URI that names no usable store; the message is the whole explanation."""
-
-
-def check_store(uri: str) -> None:
-    """MLflow would create an empty store for a sqlite path that does not exist; a listing
-    should say that there is none instead."""
-    parsed = urlparse(uri)
-    if parsed.scheme == "sqlite":
-        path = uri[len("sqlite:///"):] if uri.startswith("sqlite:///") else parsed.path
-        if not path or not os.path.exists(path):
-            raise StoreError(f"no MLflow store at {path or uri!r} (run `python -m autolog demo` to make one)")
-    elif parsed.scheme not in ("http", "https", "file", "databricks", "postgresql", "mysql", "mssql", ""):
-        raise StoreError(f"unsupported tracking URI {uri!r}")
 
 
 def _json(value: Any) -> Any:
@@ -71,9 +55,9 @@ def _first_words(text: str, words: int = 8) -> str:
     return preview + (" ..." if len(pieces) > words else "")
 
 
-def trace_cost(trace) -> float | None:
+def trace_cost(trace: TraceRecord) -> float | None:
     """The USD cost MLflow computed from the trace's model and token usage, if it knows the model."""
-    cost = _json(trace.info.trace_metadata.get("mlflow.trace.cost"))
+    cost = _json(trace.metadata.get("mlflow.trace.cost"))
     total = cost.get("total_cost") if isinstance(cost, dict) else None
     return float(total) if isinstance(total, (int, float)) else None
 
@@ -82,64 +66,38 @@ def _dollars(cost: float | None) -> str:
     return "" if cost is None else f"${cost:.6f}"
 
 
-def trace_row(trace) -> dict[str, Any]:
-    spans = trace.data.spans
-    llm = next((s for s in spans if str(s.span_type) in LLM_SPAN_TYPES), spans[0] if spans else None)
+def _error(llm) -> str:
+    """``ErrorType: message`` of a failed span, from its exception event."""
+    for event in llm.events:
+        if event.get("name") == "exception":
+            attributes = event.get("attributes") or {}
+            kind, message = attributes.get("exception.type", ""), attributes.get("exception.message", "")
+            return f"{kind}: {message}" if kind and message else kind or message
+    return ""
+
+
+def trace_row(trace: TraceRecord) -> dict[str, Any]:
+    spans = trace.spans
+    llm = next((s for s in spans if s.span_type in LLM_SPAN_TYPES), spans[0] if spans else None)
     attributes = llm.attributes if llm is not None else {}
     usage = _json(attributes.get("mlflow.chat.tokenUsage")) or {}
-    started = datetime.datetime.fromtimestamp(trace.info.request_time / 1000)
-    error = ""
-    if llm is not None and "ERROR" in str(llm.status.status_code):
-        events = [e for e in llm.events if e.name == "exception"]
-        if events:
-            error = str(events[0].attributes.get("exception.type", ""))
-    preview = trace.info.response_preview
+    started = datetime.datetime.fromtimestamp(trace.request_time_ms / 1000)
+    preview = trace.response_preview
+    if llm is not None and llm.failed:  # the preview holds the error, with its message where content is captured
+        output = _first_words(preview or _error(llm), 14)
+    else:
+        output = _first_words(preview) if preview else output_preview(llm.outputs if llm is not None else None)
     return {
         "time": started.strftime("%Y-%m-%d %H:%M:%S"),
         "provider": attributes.get("mlflow.llm.provider") or "",
         "model": attributes.get("mlflow.llm.model") or "",
         "in": usage.get("input_tokens", ""),
         "out": usage.get("output_tokens", ""),
-        "latency_ms": trace.info.execution_duration if trace.info.execution_duration is not None else "",
-        "status": str(trace.info.state).replace("TraceState.", ""),
+        "latency_ms": trace.duration_ms if trace.duration_ms is not None else "",
+        "status": trace.state,
         "cost": trace_cost(trace),
-        "output": f"[{error}]" if error else _first_words(preview) if preview else output_preview(
-            llm.outputs if llm is not None else None),
+        "output": output,
     }
-
-
-def filter_for(session: str | None = None, user: str | None = None, extra: str | None = None) -> str | None:
-    """An MLflow search filter for ``--session``, ``--user`` and ``--filter``, joined with AND."""
-    clauses = []
-    for key, value in (("mlflow.trace.session", session), ("mlflow.trace.user", user)):
-        if value is not None:
-            clauses.append(f"metadata.`{key}` = '{value.replace(chr(39), chr(39) * 2)}'")
-    if extra:
-        clauses.append(extra)
-    return " AND ".join(clauses) or None
-
-
-def read_traces(tracking_uri: str, experiment: str | None, last: int, filter_string: str | None = None) -> list:
-    from mlflow import MlflowClient
-
-    check_store(tracking_uri)
-    client = MlflowClient(tracking_uri=tracking_uri)
-    try:
-        if experiment:
-            found = client.get_experiment_by_name(experiment)
-            if found is None:
-                raise StoreError(f"no experiment named {experiment!r} in {tracking_uri}")
-            ids = [found.experiment_id]
-        else:
-            ids = [e.experiment_id for e in client.search_experiments()]
-        if not ids:
-            return []
-        return list(client.search_traces(locations=ids, max_results=last, order_by=["timestamp_ms DESC"],
-                                         filter_string=filter_string))
-    except StoreError:
-        raise
-    except Exception as error:  # a server that does not answer, a database that is not MLflow's
-        raise StoreError(f"could not read traces from {tracking_uri}: {type(error).__name__}: {error}") from None
 
 
 COLUMNS = [("time", "time"), ("provider", "provider"), ("model", "model"), ("in", "in tok"), ("out", "out tok"),

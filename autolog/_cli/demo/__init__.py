@@ -120,7 +120,8 @@ def main(tracking_uri: str | None = None) -> int:
     import mlflow
 
     import autolog
-    from autolog._cli.traces_table import format_table, read_traces, trace_row
+    from autolog._cli.stores import read_traces
+    from autolog._cli.traces_table import format_table, trace_row
 
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
