@@ -39,6 +39,28 @@ def test_python_examples_run(index, experiment, monkeypatch, capsys):
         assert [t.data.spans[0].name for t in traces(experiment)] == ["Completions.create", "Messages.stream"]
 
 
+# every provider the package has or will have: user-facing words either list them all or none
+PROVIDER_WORDS = ("openai", "anthropic", "gemini", "google-genai", "bedrock", "mistral", "groq", "cohere", "ollama",
+                  "litellm")
+
+
+def test_user_facing_words_do_not_go_stale():
+    """The providers are listed where the code says them (autolog.PROVIDERS: --help) and in the
+    README's table; the package's description and docstring name none, so none is left out."""
+    import importlib
+    import tomllib
+
+    done = subprocess.run([sys.executable, "-m", "autolog", "--help"], capture_output=True, text=True, timeout=60)
+    help_text = " ".join(done.stdout.split())
+    assert all(name in help_text for name in autolog.PROVIDERS), help_text
+    table = README.split("## Supported versions", 1)[1].split("\n## ", 1)[0]
+    for name in autolog.PROVIDERS:
+        assert f"`{importlib.import_module(f'autolog.{name}')._patches.distribution}`" in table, name
+    description = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["description"]
+    for text in (description, autolog.__doc__, autolog.autolog.__doc__.split("\n\n")[0]):
+        assert not [w for w in PROVIDER_WORDS if w in text.lower()], text
+
+
 def test_performance_section_has_figures():
     assert "PERFORMANCE_TABLE" not in README
 

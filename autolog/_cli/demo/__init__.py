@@ -1,5 +1,7 @@
-"""``python -m autolog demo``: a short scripted session through the real ``openai`` and
-``anthropic`` SDKs, answered from the recordings bundled with the package (no key, no network)."""
+"""``python -m autolog demo``: a short scripted session through the real ``openai``,
+``anthropic`` and ``google-genai`` SDKs (the last where installed), answered from the recordings
+bundled with the package (no key, no network), with tracing on; the traces are read back and
+printed."""
 from __future__ import annotations
 
 from pathlib import Path
