@@ -98,7 +98,8 @@ def test_traces_command(tmp_path, capsys, experiment, tracking_uri):
     assert cli(["traces", "--tracking-uri", tracking_uri, "--experiment", name, "--last", "5"]) == 0
     out = capsys.readouterr().out
     header, rule, row, total = out.strip().splitlines()
-    assert header.split() == ["time", "provider", "model", "in", "tok", "out", "tok", "ms", "status", "cost", "output"]
+    assert header.split() == ["time", "provider", "model", "in", "tok", "of", "which", "cached", "out", "tok", "ms",
+                              "status", "cost", "output"]
     assert "openai" in row and "gpt-4o-mini-2024-07-18" in row and "14" in row and "OK" in row
     assert "The capital of France is Paris." in row
     cost = mlflow.get_trace(mlflow.get_last_active_trace_id()).info.trace_metadata["mlflow.trace.cost"]

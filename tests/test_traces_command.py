@@ -62,6 +62,22 @@ def test_a_sqlite_store_reads_as_mlflow_reads_it(experiment, tracking_uri):
     assert "Rate limit reached" in failed["output"]
 
 
+def test_cache_tokens_are_shown_apart(experiment, tracking_uri, capsys):
+    """Anthropic's input tokens include the prompt cache's reads and writes: the table says how many."""
+    from autolog.__main__ import main
+
+    with VCR.use_cassette("anthropic/messages.yaml"):
+        anthropic.Anthropic(api_key="k", max_retries=0).messages.create(
+            model="claude-sonnet-4-5", max_tokens=256, messages=QUESTION)
+    autolog.flush()
+    assert main(["traces", "--tracking-uri", tracking_uri, "--experiment", mlflow.get_experiment(experiment).name]) == 0
+    header, _, row, total = capsys.readouterr().out.strip().splitlines()
+    column = header.index("of which cached")
+    assert row[column:].startswith("2000 read, 100 written")
+    assert row[header.index("in tok"):].startswith("2112 ")  # 12 new, 2000 read from the cache, 100 written to it
+    assert "2112 in tok (of which cached: 2000 read, 100 written)" in total
+
+
 def cli(*args):
     return subprocess.run([sys.executable, "-m", "autolog", "traces", *args], capture_output=True, text=True,
                           timeout=120, cwd=ROOT)

@@ -92,6 +92,9 @@ def trace_row(trace: TraceRecord) -> dict[str, Any]:
         "provider": attributes.get("mlflow.llm.provider") or "",
         "model": attributes.get("mlflow.llm.model") or "",
         "in": usage.get("input_tokens", ""),
+        # part of "in": what the provider read from, and wrote to, its prompt cache
+        "cache_read": usage.get("cache_read_input_tokens") or 0,
+        "cache_written": usage.get("cache_creation_input_tokens") or 0,
         "out": usage.get("output_tokens", ""),
         "latency_ms": trace.duration_ms if trace.duration_ms is not None else "",
         "status": trace.state,
@@ -100,27 +103,37 @@ def trace_row(trace: TraceRecord) -> dict[str, Any]:
     }
 
 
-COLUMNS = [("time", "time"), ("provider", "provider"), ("model", "model"), ("in", "in tok"), ("out", "out tok"),
-           ("latency_ms", "ms"), ("status", "status"), ("cost", "cost"), ("output", "output")]
+COLUMNS = [("time", "time"), ("provider", "provider"), ("model", "model"), ("in", "in tok"),
+           ("cached", "of which cached"), ("out", "out tok"), ("latency_ms", "ms"), ("status", "status"),
+           ("cost", "cost"), ("output", "output")]
 
 
-def _cell(key: str, value: Any) -> str:
-    return _dollars(value) if key == "cost" else str(value)
+def _cached(read: int, written: int) -> str:
+    parts = [f"{read} read"] if read else []
+    return ", ".join(parts + [f"{written} written"] if written else parts)
+
+
+def _cell(key: str, row: dict[str, Any]) -> str:
+    if key == "cached":
+        return _cached(row["cache_read"], row["cache_written"])
+    return _dollars(row[key]) if key == "cost" else str(row[key])
 
 
 def _total_line(rows: list[dict[str, Any]]) -> str:
     tokens_in = sum(r["in"] for r in rows if isinstance(r["in"], int))
     tokens_out = sum(r["out"] for r in rows if isinstance(r["out"], int))
+    cached = _cached(sum(r["cache_read"] for r in rows), sum(r["cache_written"] for r in rows))
     costs = [r["cost"] for r in rows if r["cost"] is not None]
     unpriced = len(rows) - len(costs)
-    line = f"total: {len(rows)} trace(s), {tokens_in} in tok, {tokens_out} out tok, {_dollars(sum(costs)) or '$0'}"
+    line = (f"total: {len(rows)} trace(s), {tokens_in} in tok{f' (of which cached: {cached})' if cached else ''}, "
+            f"{tokens_out} out tok, {_dollars(sum(costs)) or '$0'}")
     return line + (f" ({unpriced} without a known price)" if unpriced else "")
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "no traces"
-    cells = [[_cell(key, row[key]) for key, _ in COLUMNS] for row in rows]
+    cells = [[_cell(key, row) for key, _ in COLUMNS] for row in rows]
     heads = [title for _, title in COLUMNS]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip()]
