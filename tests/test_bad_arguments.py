@@ -10,21 +10,20 @@ QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 CALLS = {
     # the SDKs check these before making a request (the async create() at call time, not when awaited)
     "openai create without messages": (
-        "openai", lambda c: c.chat.completions.create(model="gpt-4o-mini"), "Completions.create", TypeError),
+        "openai", lambda c: c.chat.completions.create(model="gpt-4o-mini"), "Completions.create"),
     "openai chat stream(), a response_format it cannot use": (
         "openai", lambda c: c.chat.completions.stream(model="gpt-4o-mini", messages=QUESTION, response_format="json"),
-        "Completions.stream", TypeError),
+        "Completions.stream"),
     "openai responses stream() without a model": (
-        "openai", lambda c: c.responses.stream(input="What is the capital of France?"), "Responses.stream", ValueError),
+        "openai", lambda c: c.responses.stream(input="What is the capital of France?"), "Responses.stream"),
     "anthropic create without max_tokens": (
-        "anthropic", lambda c: c.messages.create(model="claude-sonnet-4-5", messages=QUESTION), "Messages.create",
-        TypeError),
+        "anthropic", lambda c: c.messages.create(model="claude-sonnet-4-5", messages=QUESTION), "Messages.create"),
     "anthropic stream(), an output_format that is not a type": (
         "anthropic", lambda c: c.messages.stream(model="claude-sonnet-4-5", max_tokens=256, messages=QUESTION,
-                                                 output_format="json"), "Messages.stream", TypeError),
+                                                 output_format="json"), "Messages.stream"),
     "anthropic beta stream(), an output_format that is not a type": (
         "anthropic", lambda c: c.beta.messages.stream(model="claude-sonnet-4-5", max_tokens=256, messages=QUESTION,
-                                                      output_format="json"), "Messages.stream", TypeError),
+                                                      output_format="json"), "Messages.stream"),
 }
 
 
@@ -38,16 +37,15 @@ def raised_by(mode, make):
 
 @pytest.mark.parametrize("case", sorted(CALLS))
 def test_a_call_that_raises_before_sending_leaves_one_error_span(mode, experiment, case):
-    sdk, call, name, error_type = CALLS[case]
+    sdk, call, name = CALLS[case]
     client = getattr(mode, sdk)(base_url="http://nothing-is-sent.invalid")
     with autolog.suspended():
         untraced = raised_by(mode, lambda: call(client))
     traced = raised_by(mode, lambda: call(client))
     assert (type(traced), str(traced)) == (type(untraced), str(untraced))
-    assert type(traced) is error_type
     [span] = only_trace(experiment).data.spans
     assert span.name == ("Async" if mode.is_async else "") + name
     assert span.status.status_code == "ERROR"
     [event] = exception_events(span)
     assert (event.attributes["exception.type"], event.attributes["exception.message"]) == (
-        error_type.__name__, str(traced))
+        type(traced).__name__, str(traced))

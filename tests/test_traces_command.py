@@ -39,7 +39,8 @@ def some_traces():
         """Weather for a city."""
         return f"sunny in {city}"
 
-    gemini_client(ROOT / "cassettes" / "gemini" / "afc.yaml").models.generate_content(
+    client = gemini_client(ROOT / "cassettes" / "gemini" / "afc.yaml")  # kept: some releases close its HTTP client
+    client.models.generate_content(
         model="gemini-2.5-flash", contents="Weather in Paris?", config=types.GenerateContentConfig(tools=[get_weather]))
     autolog.flush()
     mlflow.flush_trace_async_logging()

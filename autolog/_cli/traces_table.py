@@ -84,7 +84,7 @@ def trace_row(trace: TraceRecord) -> dict[str, Any]:
     started = datetime.datetime.fromtimestamp(trace.request_time_ms / 1000)
     preview = trace.response_preview
     if llm is not None and llm.failed:  # the preview holds the error, with its message where content is captured
-        output = _first_words(preview or _error(llm), 14)
+        output = _first_words(preview or _error(llm), 12)[:90]
     else:
         output = _first_words(preview) if preview else output_preview(llm.outputs if llm is not None else None)
     return {
