@@ -26,7 +26,8 @@ import dataclasses
 import logging
 import os
 import threading
-import time
+# bound here: a caller who patches time.monotonic (a test's fake clock) must not reach the writer
+from time import monotonic, perf_counter
 from typing import Any
 
 from .store_errors import auth_failure, transient
@@ -68,7 +69,7 @@ class _Retry:
     __slots__ = ("started", "backoff")
 
     def __init__(self) -> None:
-        self.started = time.monotonic()
+        self.started = monotonic()
         self.backoff = FIRST_BACKOFF
 
 
@@ -137,9 +138,9 @@ class Exporter:
         """Back-pressure, only while the store keeps up: a failing store never slows calls."""
         if self._closing or not self._healthy or threading.current_thread() is self._thread:
             return False
-        deadline = time.monotonic() + self.settings.queue_wait
+        deadline = monotonic() + self.settings.queue_wait
         while len(self._queue) >= self._capacity():
-            remaining = deadline - time.monotonic()
+            remaining = deadline - monotonic()
             if remaining <= 0 or not self._healthy or self._closing:
                 return False
             self._room.wait(remaining)
@@ -148,7 +149,7 @@ class Exporter:
     def flush(self, timeout: float | None = None) -> bool:
         """Waits until every trace recorded before this call is written (or failed or dropped);
         False if ``timeout`` seconds pass first."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if timeout is None else monotonic() + timeout
         with self._lock:
             target = self._enqueued
             if self._done >= target:
@@ -157,7 +158,7 @@ class Exporter:
             self._work.notify()
             try:
                 while self._done < target:
-                    remaining = None if deadline is None else deadline - time.monotonic()
+                    remaining = None if deadline is None else deadline - monotonic()
                     if remaining is not None and remaining <= 0:
                         return False
                     self._progress.wait(remaining)
@@ -190,9 +191,9 @@ class Exporter:
             while not self._queue:
                 self._writer_wants = 1
                 self._work.wait()
-            deadline = time.monotonic() + LINGER
+            deadline = monotonic() + LINGER
             while len(self._queue) < BATCH_SIZE and not self._flushing and not self._closing:
-                remaining = deadline - time.monotonic()
+                remaining = deadline - monotonic()
                 if remaining <= 0:
                     break
                 self._writer_wants = BATCH_SIZE
@@ -250,7 +251,7 @@ class Exporter:
     def _write_group(self, uri: str, experiment_id: str, records: list) -> None:
         retry = _Retry()
         while True:
-            attempt = time.perf_counter()
+            attempt = perf_counter()
             try:
                 self._sink(uri).write(experiment_id, records)
             except Exception as error:
@@ -275,7 +276,7 @@ class Exporter:
                     return
                 continue
             self._healthy = True
-            took = time.perf_counter() - attempt
+            took = perf_counter() - attempt
             with self._lock:
                 if not self._closing:  # at exit, what was still being written is counted as dropped
                     self.exported += len(records)
@@ -294,7 +295,7 @@ class Exporter:
         """After a transient failure: marks the store as failing and waits the next backoff;
         False when the retries are over (the exit, or RETRY_FOR seconds since the first try)."""
         self._healthy = False
-        if self._closing or time.monotonic() - retry.started > RETRY_FOR:
+        if self._closing or monotonic() - retry.started > RETRY_FOR:
             return False
         with self._lock:
             if not self._closing:
@@ -321,7 +322,7 @@ class Exporter:
     def _maybe_warn(self, reason: str, why: str, force: bool = False) -> None:
         """At most one warning per reason every WARN_EVERY seconds, each with the running totals."""
         pending = self._unreported
-        now = time.monotonic()
+        now = monotonic()
         said = pending.said_at.get(reason)
         if not (pending.dropped or pending.failed) or (not force and said is not None and now - said < WARN_EVERY):
             return
