@@ -6,9 +6,13 @@ import json
 import os
 
 
+def _worker(config) -> str:
+    return getattr(config, "workerinput", {}).get("workerid", "main")
+
+
 def pytest_configure(config):
     folder = os.environ["AUTOLOG_SUITE_DIR"]
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    worker = _worker(config)
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{folder}/traces-{worker}.db"
     os.environ.setdefault("MLFLOW_MODEL_CATALOG_URI", "")  # no network here
     import autolog
@@ -20,6 +24,6 @@ def pytest_unconfigure(config):
     import autolog
 
     autolog.flush(timeout=120)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    worker = _worker(config)
     with open(os.path.join(os.environ["AUTOLOG_SUITE_DIR"], f"stats-{worker}.json"), "w") as file:
         json.dump(autolog.stats(), file)
