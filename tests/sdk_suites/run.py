@@ -11,7 +11,8 @@ session). Outcomes are compared per test id; nothing of the SDK's is copied into
 ``tests/api_resources`` needs Stainless's mock API server (a Deno tool and the OpenAPI spec, which
 the source distribution does not include): it is left out unless ``--with-api-resources``, and
 then a stub that refuses every request (HTTP 400) answers, so those tests fail the same way in
-both runs."""
+both runs. Tests whose recorded streams live in the repository's ``.inline-snapshot/external``
+(also left out of the source distribution) run where ``--snapshots`` supplies those files."""
 from __future__ import annotations
 
 import argparse
@@ -20,6 +21,7 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -133,8 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/autolog-sdk-suites"))
     parser.add_argument("--workers", default="2", help="pytest-xdist workers (default 2)")
     parser.add_argument("--with-api-resources", action="store_true", help="also run tests/api_resources")
-    parser.add_argument("pytest_args", nargs="*", help="more pytest arguments, after --")
-    args = parser.parse_args(argv)
+    parser.add_argument("--snapshots", type=Path, help="a folder of the suite's external inline-snapshot files "
+                        "(<sha256>.bin: recorded streams the source distribution leaves out)")
+    argv = sys.argv[1:] if argv is None else argv
+    ours, pytest_args = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    args = parser.parse_args(ours)
+    args.pytest_args = pytest_args  # after --: more pytest arguments
     if not args.with_api_resources:
         args.pytest_args = ["--ignore=tests/api_resources", *args.pytest_args]
     version = args.version or importlib.metadata.version(args.sdk)
@@ -142,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     tree = source(args.sdk, version, args.workdir.resolve())
     python = environment(args.sdk, version, tree, args.workdir.resolve())
+    if args.snapshots:
+        storage = tree / ".inline-snapshot" / "external"
+        storage.mkdir(parents=True, exist_ok=True)
+        for snapshot in args.snapshots.glob("*.bin"):
+            shutil.copyfile(snapshot, storage / snapshot.name)
     base_url = stub_server()
     for stale in [*workdir.glob("traces-*.db"), *workdir.glob("stats-*.json")]:
         stale.unlink()
