@@ -1,25 +1,35 @@
-"""Trace every call a program makes through a supported LLM provider SDK into MLflow.
+"""Trace every call made through a supported LLM provider SDK into MLflow.
 
     import autolog
     autolog.autolog()
 
-The providers, one package each: openai, anthropic, gemini (google-genai), bedrock (boto3 /
-aiobotocore), mistral, groq, cohere, ollama, litellm.
+One package per provider, named in ``PROVIDERS``; README.md says which SDK releases each supports.
 """
 from __future__ import annotations
 
 import contextlib
+import importlib
 from typing import Iterator, Mapping
 
-from ._tracing import patching as _patching
 from ._export.exporter import EXPORTER
 from ._config import CONTEXT, STATE, SUSPENDED, TraceContext, make_options, _string_mapping
-from . import anthropic, bedrock, cohere, gemini, groq, litellm, mistral, ollama, openai
+
+# One module per provider, autolog.<name>, imported when first used: importing the package stays
+# light (the command line lists traces without importing MLflow).
+PROVIDERS = ("openai", "anthropic", "gemini", "bedrock", "cohere", "groq", "mistral", "ollama", "litellm")
 
 __all__ = ["autolog", "enable", "disable", "is_enabled", "suspended", "revert", "context", "flush", "stats",
-           "openai", "anthropic", "gemini", "bedrock", "cohere", "groq", "mistral", "ollama", "litellm"]
+           "PROVIDERS", *PROVIDERS]
 
-_PROVIDERS = (openai, anthropic, gemini, bedrock, cohere, groq, mistral, ollama, litellm)
+
+def __getattr__(name: str):
+    if name in PROVIDERS:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _providers():
+    return [importlib.import_module(f"{__name__}.{name}") for name in PROVIDERS]
 
 
 def autolog(
@@ -38,9 +48,10 @@ def autolog(
     exit_limit: float | None = None,
     flush_on_sigterm: bool | None = None,
 ) -> None:
-    """Traces every call made through each supported provider SDK that is installed, from now on.
+    """Traces every call made through a supported provider SDK (``PROVIDERS``) from now on.
 
-    A provider whose SDK is not imported yet is patched when it is imported.
+    A provider whose SDK is not imported yet is patched when it is imported; one that is not
+    installed is left alone.
 
     disable: True removes the patches (as ``revert()`` does).
     log_traces: False keeps the patches but records nothing.
@@ -67,7 +78,7 @@ def autolog(
                    queue_size=queue_size, queue_bytes=queue_bytes, queue_wait=queue_wait,
                    exit_timeout=exit_timeout, exit_limit=exit_limit, flush_on_sigterm=flush_on_sigterm)
     make_options(**options)  # one clear error before any provider is touched
-    for provider in _PROVIDERS:
+    for provider in _providers():
         provider.autolog(**options)
 
 
@@ -83,7 +94,9 @@ def disable() -> None:
 
 def is_enabled() -> bool:
     """Whether a call made here and now would be traced (patched, switched on, not suspended)."""
-    return STATE.enabled and not SUSPENDED.get() and _patching.any_patched()
+    from ._tracing.patching import any_patched
+
+    return STATE.enabled and not SUSPENDED.get() and any_patched()
 
 
 @contextlib.contextmanager
@@ -112,7 +125,7 @@ def stats() -> dict[str, int]:
 
 def revert() -> None:
     """Removes every patch: the SDK classes hold their original methods again."""
-    for provider in _PROVIDERS:
+    for provider in _providers():
         provider.revert()
 
 

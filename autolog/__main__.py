@@ -7,7 +7,10 @@ import sys
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autolog", description="Trace OpenAI and Anthropic SDK calls into MLflow.")
+    from . import PROVIDERS
+
+    parser = argparse.ArgumentParser(prog="autolog", description=(
+        f"Trace every call made through a supported LLM provider SDK ({', '.join(PROVIDERS)}) into MLflow."))
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run a short recorded session with tracing on (no key, no network)")
     demo.add_argument("--tracking-uri", help="MLflow tracking URI (default: MLflow's, sqlite:///mlflow.db)")
@@ -29,25 +32,31 @@ def main(argv: list[str] | None = None) -> int:
         from ._cli.demo import main as demo
 
         return demo(args.tracking_uri)
+    if args.last < 1:
+        print("autolog traces: --last must be at least 1", file=sys.stderr)
+        return 2
+    return _traces(args)
 
+
+def _traces(args: argparse.Namespace) -> int:
     import os
 
     # a listing should say at once that a server does not answer, not retry for minutes
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
-    import mlflow
+    from ._cli.records import StoreError
+    from ._cli.stores import read_traces, tracking_uri
+    from ._cli.traces_table import format_table, trace_row
 
-    from ._cli.traces_table import StoreError, filter_for, format_table, read_traces, trace_row
-
-    if args.last < 1:
-        print("autolog traces: --last must be at least 1", file=sys.stderr)
-        return 2
-    uri = args.tracking_uri or mlflow.get_tracking_uri()
     try:
-        found = read_traces(uri, args.experiment, args.last, filter_for(args.session, args.user, args.filter))
+        uri = tracking_uri(args.tracking_uri)
+        found = read_traces(uri, args.experiment, args.last, args.session, args.user, args.filter)
         rows = [trace_row(t) for t in found]
     except StoreError as error:
         print(f"autolog traces: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # whatever else: one line, never a traceback
+        print(f"autolog traces: {type(error).__name__}: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
     print(format_table(rows))
     return 0

@@ -145,6 +145,7 @@ def test_stream_helper(mode, experiment, beta):
         mode.exit(manager)
     assert text == final_text == "The capital of France is Paris."
     assert final.content[0].text == text
+    assert type(stream.response) is ANTHROPIC_HTTP.Response
     span = only_span(experiment)  # one span for the helper, none for anything inside it
     assert span.name.endswith("Messages.stream")
     assert span.outputs["content"][0]["text"] == text

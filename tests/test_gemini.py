@@ -120,6 +120,55 @@ def get_weather(city: str) -> str:
     return f"sunny in {city} ({answer.choices[0].message.content})"
 
 
+class Forecasts:
+    def tomorrow(self, city: str, days: int = 1) -> str:
+        """Tomorrow's forecast for a city."""
+        return "rain"
+
+
+def sent_models(mode, sent):
+    """google-genai's models resource answered from the generate_tools recording; ``sent`` gets
+    each request body the SDK sent."""
+    import json
+
+    from google import genai
+    from google.genai import types as genai_types
+
+    from autolog._cli.demo import http_library, recorded_transport
+
+    http = http_library("google.genai")
+    recorded = recorded_transport(http, ROOT / "cassettes" / "gemini" / "generate_tools.yaml")
+
+    def answer(request):
+        sent.append(json.loads(request.content))
+        return recorded.handle_request(request)
+
+    transport = http.MockTransport(answer)
+    client = genai.Client(api_key="k", http_options=genai_types.HttpOptions(
+        httpx_client=http.Client(transport=transport), httpx_async_client=http.AsyncClient(transport=transport)))
+    CLIENTS.append(client)
+    return client.aio.models if mode.is_async else client.models
+
+
+def test_python_functions_as_tools_keep_their_parameters(mode, experiment):
+    """The schema recorded for a function is the one google-genai derives from its signature and
+    sends; the MLflow UI's Tools panel shows its arguments."""
+    sent = []
+    mode.wait(sent_models(mode, sent).generate_content(
+        model=MODEL, contents="Weather in Paris?", config=types.GenerateContentConfig(
+            tools=[get_weather, Forecasts().tomorrow],
+            automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True))))
+    recorded = [t["function"] for t in only_span(experiment).attributes["mlflow.chat.tools"]]
+    declared = sent[0]["tools"][0]["functionDeclarations"]
+    assert [(f["name"], f["description"]) for f in recorded] == [
+        ("get_weather", "Weather for a city."), ("tomorrow", "Tomorrow's forecast for a city.")]
+    schemas = [next(d[k] for k in ("parameters_json_schema", "parametersJsonSchema", "parameters") if k in d)
+               for d in declared]
+    assert [f["parameters"] for f in recorded] == schemas
+    city, days = recorded[1]["parameters"]["properties"], recorded[1]["parameters"]["required"]
+    assert set(city) == {"city", "days"} and days == ["city"]  # self is not a parameter
+
+
 def test_automatic_function_calling_shows_the_loop(mode, experiment):
     before = autolog.stats()
     result = mode.wait(mode.gemini("afc").generate_content(

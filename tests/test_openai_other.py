@@ -2,7 +2,7 @@ import openai
 import pytest
 import pydantic
 
-from conftest import VCR, only_span, usage_of
+from conftest import OPENAI_HTTP, VCR, only_span, usage_of
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 SUM = [{"role": "user", "content": "What is 2 + 2?"}]
@@ -83,6 +83,18 @@ def test_responses_stream_helper(mode, experiment):
     span = only_span(experiment)
     assert span.name.endswith("Responses.create")  # this helper does not say it is one, unlike chat's
     assert span.outputs["status"] == "completed"
+
+
+def test_responses_stream_helper_left_early(mode, experiment):
+    client = mode.openai()
+    with VCR.use_cassette("openai/responses_stream.yaml"):
+        manager = client.responses.stream(model="gpt-4.1-mini", input="What is the capital of France?")
+        stream = mode.enter(manager)
+        assert type(stream._response) is OPENAI_HTTP.Response  # what the helper closes is the SDK's own
+        mode.take(stream, 3)
+        mode.exit(manager)  # the helper closes the HTTP response, not the stream it reads
+    span = only_span(experiment)
+    assert (span.attributes["autolog.stream.end"], span.attributes["autolog.stream.completed"]) == ("closed", False)
 
 
 class City(pydantic.BaseModel):

@@ -100,3 +100,40 @@ def test_context_follows_copied_context_into_threads(experiment):
     thread.join()
     [trace] = traces(experiment)
     assert trace.info.trace_metadata["mlflow.trace.session"] == "thread-session"
+
+
+BELOW_FLOOR = """
+from importlib import metadata
+
+installed = metadata.version
+metadata.version = lambda name: "0.9.0" if name == "anthropic" else installed(name)  # older than the floor, 1.0
+
+import mlflow, vcr
+mlflow.set_tracking_uri("sqlite:///{tmp}/m.db")
+mlflow.set_experiment("below-floor")
+import autolog
+autolog.autolog()
+import anthropic, openai  # patched at import, but for the SDK below its floor
+autolog.autolog()
+autolog.anthropic.autolog()
+cassettes = vcr.VCR(cassette_library_dir="{cassettes}", record_mode="none")
+with cassettes.use_cassette("anthropic/messages_stream.yaml"):
+    stream = anthropic.Anthropic(api_key="k", max_retries=0).messages.create(
+        model="claude-sonnet-4-5", max_tokens=256, messages=[{{"role": "user", "content": "hi"}}], stream=True)
+    print("SDK STREAM", type(stream) is anthropic.Stream, isinstance(stream, anthropic.Stream), len(list(stream)))
+with cassettes.use_cassette("openai/chat.yaml"):
+    openai.OpenAI(api_key="k", max_retries=0).chat.completions.create(
+        model="gpt-4o-mini", messages=[{{"role": "user", "content": "hi"}}])
+autolog.flush()
+print("TRACES", [t.data.spans[0].attributes["mlflow.llm.provider"] for t in mlflow.search_traces(return_type="list")])
+"""
+
+
+def test_an_sdk_older_than_its_floor_is_left_alone_and_said_once(tmp_path):
+    script = BELOW_FLOOR.format(tmp=tmp_path, cassettes=ROOT / "cassettes")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert "SDK STREAM True True" in done.stdout, done.stderr[-2000:]
+    assert "TRACES ['openai']" in done.stdout  # the other SDK is traced as ever
+    said = [line for line in done.stderr.splitlines() if "older than the oldest release" in line]
+    assert said == ["autolog: anthropic 0.9.0 is older than the oldest release this package supports (1.0); its calls "
+                    "are not traced. Upgrade it: pip install 'anthropic>=1.0'."]

@@ -39,6 +39,28 @@ def test_python_examples_run(index, experiment, monkeypatch, capsys):
         assert [t.data.spans[0].name for t in traces(experiment)] == ["Completions.create", "Messages.stream"]
 
 
+# every provider the package has or will have: user-facing words either list them all or none
+PROVIDER_WORDS = ("openai", "anthropic", "gemini", "google-genai", "bedrock", "mistral", "groq", "cohere", "ollama",
+                  "litellm")
+
+
+def test_user_facing_words_do_not_go_stale():
+    """The providers are listed where the code says them (autolog.PROVIDERS: --help) and in the
+    README's table; the package's description and docstring name none, so none is left out."""
+    import importlib
+    import tomllib
+
+    done = subprocess.run([sys.executable, "-m", "autolog", "--help"], capture_output=True, text=True, timeout=60)
+    help_text = " ".join(done.stdout.split())
+    assert all(name in help_text for name in autolog.PROVIDERS), help_text
+    table = README.split("## Supported versions", 1)[1].split("\n## ", 1)[0]
+    for name in autolog.PROVIDERS:
+        assert f"`{importlib.import_module(f'autolog.{name}')._patches.distribution}`" in table, name
+    description = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["description"]
+    for text in (description, autolog.__doc__, autolog.autolog.__doc__.split("\n\n")[0]):
+        assert not [w for w in PROVIDER_WORDS if w in text.lower()], text
+
+
 def test_performance_section_has_figures():
     assert "PERFORMANCE_TABLE" not in README
 
@@ -53,7 +75,8 @@ def test_demo_writes_to_the_default_local_store(tmp_path):
     done = demo_in(tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "openai chat, stream  -> The capital of France is Paris." in done.stdout
-    assert "[RateLimitError]" in done.stdout
+    [failed] = [line for line in done.stdout.splitlines() if "  ERROR  " in line]  # the table row
+    assert "RateLimitError: Error code: 429 - " in failed and "Rate limit reached" in failed  # what failed, and why
     assert (tmp_path / "mlflow.db").exists()
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     experiment = client.get_experiment_by_name("autolog-demo")
@@ -78,7 +101,8 @@ def test_traces_command(tmp_path, capsys, experiment, tracking_uri):
     assert cli(["traces", "--tracking-uri", tracking_uri, "--experiment", name, "--last", "5"]) == 0
     out = capsys.readouterr().out
     header, rule, row, total = out.strip().splitlines()
-    assert header.split() == ["time", "provider", "model", "in", "tok", "out", "tok", "ms", "status", "cost", "output"]
+    assert header.split() == ["time", "provider", "model", "in", "tok", "of", "which", "cached", "out", "tok", "ms",
+                              "status", "cost", "output"]
     assert "openai" in row and "gpt-4o-mini-2024-07-18" in row and "14" in row and "OK" in row
     assert "The capital of France is Paris." in row
     cost = mlflow.get_trace(mlflow.get_last_active_trace_id()).info.trace_metadata["mlflow.trace.cost"]

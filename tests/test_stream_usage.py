@@ -12,10 +12,12 @@ WORDS = ["The", " capital", " of", " France", " is", " Paris", "."]
 
 
 class Server:
-    """Answers a chat or completions stream as OpenAI does: the usage chunk only when asked for."""
+    """Answers a chat or completions stream as OpenAI does: the usage chunk only when asked for
+    (or, as some OpenAI-compatible servers do, always: ``unasked_usage``)."""
 
-    def __init__(self):
+    def __init__(self, unasked_usage=False):
         self.bodies = []
+        self.unasked_usage = unasked_usage
 
     def __call__(self, request):
         body = json.loads(request.content)
@@ -23,7 +25,7 @@ class Server:
         chat = request.url.path.endswith("/chat/completions")
         head = {"id": "c1", "object": "chat.completion.chunk" if chat else "text_completion",
                 "created": 1, "model": "gpt-4o-mini-2024-07-18"}
-        wants_usage = (body.get("stream_options") or {}).get("include_usage")
+        wants_usage = (body.get("stream_options") or {}).get("include_usage") or self.unasked_usage
         events = []
         for i, word in enumerate(WORDS):
             choice = {"index": 0, "finish_reason": "stop" if i == len(WORDS) - 1 else None}
@@ -113,6 +115,32 @@ def test_compatible_servers_are_asked_only_when_switched_on(mode, experiment, se
     autolog.autolog(stream_usage=True)
     chat_chunks(mode, client)
     assert server.bodies[-1]["stream_options"] == {"include_usage": True}
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost:8000/v1", "https://llm-gateway.example.com/v1"])
+def test_a_server_the_package_cannot_identify_gets_the_request_as_is(mode, experiment, base_url):
+    """vLLM, LM Studio, a company gateway: this one sends usage unasked, in a last usage-only chunk,
+    and the caller gets it, as untraced."""
+    server = Server(unasked_usage=True)
+    client = client_for(mode, server, base_url=base_url)
+    untraced = untraced_run(lambda: chat_chunks(mode, client))
+    traced = chat_chunks(mode, client)
+    assert traced == untraced
+    assert traced[-1]["choices"] == [] and traced[-1]["usage"]["total_tokens"] == 21
+    assert [b.get("stream_options") for b in server.bodies] == [None, None]
+    span = only_span(experiment)
+    assert usage_of(span) == {"input_tokens": 14, "output_tokens": 7, "total_tokens": 21}
+    assert span.attributes["mlflow.llm.provider"] == "openai"  # the API it speaks
+    assert "autolog.stream.usage_requested" not in span.attributes
+    assert span.attributes["autolog.stream.items"] == len(untraced)
+
+
+def test_an_unknown_server_is_asked_when_switched_on(mode, experiment, server):
+    autolog.autolog(stream_usage=True)
+    chunks = chat_chunks(mode, client_for(mode, server, base_url="http://localhost:8000/v1"))
+    assert server.bodies[-1]["stream_options"] == {"include_usage": True}
+    assert chunks[-1]["choices"] != []  # the chunk the package asked for is not the caller's
+    assert usage_of(only_span(experiment))["total_tokens"] == 21
 
 
 @pytest.mark.parametrize("given", [{"include_usage": False}, {"include_usage": True}])

@@ -3,7 +3,7 @@ import gc
 
 import pytest
 
-from conftest import VCR, only_span, traces
+from conftest import ANTHROPIC_HTTP, OPENAI_HTTP, VCR, only_span, traces
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 
@@ -109,6 +109,8 @@ def test_proxy_keeps_the_sdk_stream_surface(mode, provider):
         assert isinstance(stream, sdk.AsyncStream if mode.is_async else sdk.Stream)
         assert stream.response.status_code == 200
         assert stream.response.headers["x-request-id"] == "req_autolog_test"
+        http = OPENAI_HTTP if provider == "openai" else ANTHROPIC_HTTP
+        assert type(stream.response) is http.Response  # the SDK's own object, no proxy
         mode.drain(stream)
 
 

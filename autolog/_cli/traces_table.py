@@ -1,29 +1,13 @@
-"""``python -m autolog traces``: recent traces, read back through MLflow's client API."""
+"""``python -m autolog traces``: recent traces as a table, one row per trace."""
 from __future__ import annotations
 
 import datetime
 import json
-import os
 from typing import Any
-from urllib.parse import urlparse
+
+from .records import TraceRecord
 
 LLM_SPAN_TYPES = {"CHAT_MODEL", "LLM", "EMBEDDING"}
-
-
-class StoreError(Exception):
-    """A tracking URI that names no usable store; the message is the whole explanation."""
-
-
-def check_store(uri: str) -> None:
-    """MLflow would create an empty store for a sqlite path that does not exist; a listing
-    should say that there is none instead."""
-    parsed = urlparse(uri)
-    if parsed.scheme == "sqlite":
-        path = uri[len("sqlite:///"):] if uri.startswith("sqlite:///") else parsed.path
-        if not path or not os.path.exists(path):
-            raise StoreError(f"no MLflow store at {path or uri!r} (run `python -m autolog demo` to make one)")
-    elif parsed.scheme not in ("http", "https", "file", "databricks", "postgresql", "mysql", "mssql", ""):
-        raise StoreError(f"unsupported tracking URI {uri!r}")
 
 
 def _json(value: Any) -> Any:
@@ -73,9 +57,9 @@ def _first_words(text: str, words: int = 8) -> str:
     return preview + (" ..." if len(pieces) > words else "")
 
 
-def trace_cost(trace) -> float | None:
+def trace_cost(trace: TraceRecord) -> float | None:
     """The USD cost MLflow computed from the trace's model and token usage, if it knows the model."""
-    cost = _json(trace.info.trace_metadata.get("mlflow.trace.cost"))
+    cost = _json(trace.metadata.get("mlflow.trace.cost"))
     total = cost.get("total_cost") if isinstance(cost, dict) else None
     return float(total) if isinstance(total, (int, float)) else None
 
@@ -84,87 +68,74 @@ def _dollars(cost: float | None) -> str:
     return "" if cost is None else f"${cost:.6f}"
 
 
-def trace_row(trace) -> dict[str, Any]:
-    spans = trace.data.spans
-    llm = next((s for s in spans if str(s.span_type) in LLM_SPAN_TYPES), spans[0] if spans else None)
+def _error(llm) -> str:
+    """``ErrorType: message`` of a failed span, from its exception event."""
+    for event in llm.events:
+        if event.get("name") == "exception":
+            attributes = event.get("attributes") or {}
+            kind, message = attributes.get("exception.type", ""), attributes.get("exception.message", "")
+            return f"{kind}: {message}" if kind and message else kind or message
+    return ""
+
+
+def trace_row(trace: TraceRecord) -> dict[str, Any]:
+    spans = trace.spans
+    llm = next((s for s in spans if s.span_type in LLM_SPAN_TYPES), spans[0] if spans else None)
     attributes = llm.attributes if llm is not None else {}
     usage = _json(attributes.get("mlflow.chat.tokenUsage")) or {}
-    started = datetime.datetime.fromtimestamp(trace.info.request_time / 1000)
-    error = ""
-    if llm is not None and "ERROR" in str(llm.status.status_code):
-        events = [e for e in llm.events if e.name == "exception"]
-        if events:
-            error = str(events[0].attributes.get("exception.type", ""))
-    preview = trace.info.response_preview
+    started = datetime.datetime.fromtimestamp(trace.request_time_ms / 1000)
+    preview = trace.response_preview
+    if llm is not None and llm.failed:  # the preview holds the error, with its message where content is captured
+        output = _first_words(preview or _error(llm), 12)[:90]
+    else:
+        output = _first_words(preview) if preview else output_preview(llm.outputs if llm is not None else None)
     return {
         "time": started.strftime("%Y-%m-%d %H:%M:%S"),
         "provider": attributes.get("mlflow.llm.provider") or "",
         "model": attributes.get("mlflow.llm.model") or "",
         "in": usage.get("input_tokens", ""),
+        # part of "in": what the provider read from, and wrote to, its prompt cache
+        "cache_read": usage.get("cache_read_input_tokens") or 0,
+        "cache_written": usage.get("cache_creation_input_tokens") or 0,
         "out": usage.get("output_tokens", ""),
-        "latency_ms": trace.info.execution_duration if trace.info.execution_duration is not None else "",
-        "status": str(trace.info.state).replace("TraceState.", ""),
+        "latency_ms": trace.duration_ms if trace.duration_ms is not None else "",
+        "status": trace.state,
         "cost": trace_cost(trace),
-        "output": f"[{error}]" if error else _first_words(preview) if preview else output_preview(
-            llm.outputs if llm is not None else None),
+        "output": output,
     }
 
 
-def filter_for(session: str | None = None, user: str | None = None, extra: str | None = None) -> str | None:
-    """An MLflow search filter for ``--session``, ``--user`` and ``--filter``, joined with AND."""
-    clauses = []
-    for key, value in (("mlflow.trace.session", session), ("mlflow.trace.user", user)):
-        if value is not None:
-            clauses.append(f"metadata.`{key}` = '{value.replace(chr(39), chr(39) * 2)}'")
-    if extra:
-        clauses.append(extra)
-    return " AND ".join(clauses) or None
+COLUMNS = [("time", "time"), ("provider", "provider"), ("model", "model"), ("in", "in tok"),
+           ("cached", "of which cached"), ("out", "out tok"), ("latency_ms", "ms"), ("status", "status"),
+           ("cost", "cost"), ("output", "output")]
 
 
-def read_traces(tracking_uri: str, experiment: str | None, last: int, filter_string: str | None = None) -> list:
-    from mlflow import MlflowClient
-
-    check_store(tracking_uri)
-    client = MlflowClient(tracking_uri=tracking_uri)
-    try:
-        if experiment:
-            found = client.get_experiment_by_name(experiment)
-            if found is None:
-                raise StoreError(f"no experiment named {experiment!r} in {tracking_uri}")
-            ids = [found.experiment_id]
-        else:
-            ids = [e.experiment_id for e in client.search_experiments()]
-        if not ids:
-            return []
-        return list(client.search_traces(locations=ids, max_results=last, order_by=["timestamp_ms DESC"],
-                                         filter_string=filter_string))
-    except StoreError:
-        raise
-    except Exception as error:  # a server that does not answer, a database that is not MLflow's
-        raise StoreError(f"could not read traces from {tracking_uri}: {type(error).__name__}: {error}") from None
+def _cached(read: int, written: int) -> str:
+    parts = [f"{read} read"] if read else []
+    return ", ".join(parts + [f"{written} written"] if written else parts)
 
 
-COLUMNS = [("time", "time"), ("provider", "provider"), ("model", "model"), ("in", "in tok"), ("out", "out tok"),
-           ("latency_ms", "ms"), ("status", "status"), ("cost", "cost"), ("output", "output")]
-
-
-def _cell(key: str, value: Any) -> str:
-    return _dollars(value) if key == "cost" else str(value)
+def _cell(key: str, row: dict[str, Any]) -> str:
+    if key == "cached":
+        return _cached(row["cache_read"], row["cache_written"])
+    return _dollars(row[key]) if key == "cost" else str(row[key])
 
 
 def _total_line(rows: list[dict[str, Any]]) -> str:
     tokens_in = sum(r["in"] for r in rows if isinstance(r["in"], int))
     tokens_out = sum(r["out"] for r in rows if isinstance(r["out"], int))
+    cached = _cached(sum(r["cache_read"] for r in rows), sum(r["cache_written"] for r in rows))
     costs = [r["cost"] for r in rows if r["cost"] is not None]
     unpriced = len(rows) - len(costs)
-    line = f"total: {len(rows)} trace(s), {tokens_in} in tok, {tokens_out} out tok, {_dollars(sum(costs)) or '$0'}"
+    line = (f"total: {len(rows)} trace(s), {tokens_in} in tok{f' (of which cached: {cached})' if cached else ''}, "
+            f"{tokens_out} out tok, {_dollars(sum(costs)) or '$0'}")
     return line + (f" ({unpriced} without a known price)" if unpriced else "")
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "no traces"
-    cells = [[_cell(key, row[key]) for key, _ in COLUMNS] for row in rows]
+    cells = [[_cell(key, row) for key, _ in COLUMNS] for row in rows]
     heads = [title for _, title in COLUMNS]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(heads)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip()]

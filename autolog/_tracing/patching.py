@@ -32,6 +32,12 @@ class Target:
     # the method's result is awaited; None: a coroutine function is, nothing else is (aiobotocore's
     # client methods are plain functions that return a coroutine)
     is_async: bool | None = None
+    # the method is an SDK stream helper's close() that closes the stream held in this attribute of
+    # the helper by closing its HTTP response: the stream's span ends there (see streams.closing_wrapper)
+    closes: str | None = None
+    # the method only prepares a request another patched method sends (an SDK stream() helper that
+    # calls create() when entered): it has a span only when it raises, before anything is sent
+    prepares: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

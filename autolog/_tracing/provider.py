@@ -14,6 +14,7 @@ from .patching import ClassFactory, Target, patch_factories, patch_targets, when
 from .._mlflow import hooks as _mlflow_hooks
 from .._mlflow.compat import check as check_mlflow
 from .spans import remember_failed_imports
+from .streams import closing_wrapper
 
 _logger = logging.getLogger("autolog")
 
@@ -102,9 +103,13 @@ class ProviderPatches:
         return False
 
     def make_wrapper(self, kinds: dict[str, Kind]) -> Callable[[Target, bool], Callable]:
-        return lambda target, is_async: make_wrapper(
-            kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred, child=target.child
-        )
+        def wrapper_for(target: Target, is_async: bool) -> Callable:
+            if target.closes is not None:
+                return closing_wrapper(target.closes, is_async=is_async)
+            return make_wrapper(kinds[target.kind], target.method, is_async=is_async, deferred=target.deferred,
+                                child=target.child, prepares=target.prepares)
+
+        return wrapper_for
 
     def _patch(self) -> None:
         if not self.supported():

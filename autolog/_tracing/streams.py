@@ -132,27 +132,6 @@ def _watch(proxy: Any, state: StreamState) -> None:
     weakref.finalize(proxy, state.abandoned)
 
 
-class _ResponseCloseHook(wrapt.ObjectProxy):
-    """The stream's HTTP response as the SDK's stream helpers see it: they close the stream by
-    closing its response, which must end the span too."""
-
-    def __init__(self, response: Any, state: StreamState) -> None:
-        super().__init__(response)
-        self._self_state = state
-
-    def close(self, *args, **kwargs):
-        try:
-            return self.__wrapped__.close(*args, **kwargs)
-        finally:
-            self._self_state.closed()
-
-    async def aclose(self, *args, **kwargs):
-        try:
-            return await self.__wrapped__.aclose(*args, **kwargs)
-        finally:
-            self._self_state.closed()
-
-
 class _ItemsProxy(wrapt.ObjectProxy):
     """What every watched stream shares: its state, and the finalizer that ends the span of a
     stream dropped unclosed."""
@@ -224,18 +203,7 @@ class _AsyncItems(_ItemsProxy):
                 return item
 
 
-class _SdkResponse:
-    """An SDK stream's HTTP response, as its helpers see it (see _ResponseCloseHook)."""
-
-    @property
-    def response(self):
-        hook = getattr(self, "_self_response", None)
-        if hook is None:
-            hook = self._self_response = _ResponseCloseHook(self.__wrapped__.response, self._self_state)
-        return hook
-
-
-class StreamProxy(_SdkResponse, _SyncItems):
+class StreamProxy(_SyncItems):
     """An SDK's Stream (openai.Stream, anthropic.Stream): ``isinstance`` still holds."""
 
     def __enter__(self):
@@ -249,7 +217,7 @@ class StreamProxy(_SdkResponse, _SyncItems):
             self._self_state.closed()
 
 
-class AsyncStreamProxy(_SdkResponse, _AsyncItems):
+class AsyncStreamProxy(_AsyncItems):
     async def __aenter__(self):
         await self.__wrapped__.__aenter__()
         return self
@@ -334,6 +302,35 @@ class DualStreamProxy(_SyncItems, _AsyncItems):
                 state.closed()
 
         return aclose
+
+
+def _helper_closed(helper: Any, attribute: str) -> None:
+    stream = getattr(helper, attribute, None)
+    if isinstance(stream, _ItemsProxy):
+        stream._self_state.closed()
+
+
+def closing_wrapper(attribute: str, *, is_async: bool):
+    """The wrapt wrapper for an SDK stream helper's close(), where the helper closes the stream it
+    reads (held in ``attribute``) by closing its HTTP response rather than the stream: the stream's
+    span ends as closed, and the caller keeps the SDK's own response object."""
+    if is_async:
+
+        async def async_close(wrapped, instance, args, kwargs):
+            try:
+                return await wrapped(*args, **kwargs)
+            finally:
+                _helper_closed(instance, attribute)
+
+        return async_close
+
+    def close(wrapped, instance, args, kwargs):
+        try:
+            return wrapped(*args, **kwargs)
+        finally:
+            _helper_closed(instance, attribute)
+
+    return close
 
 
 def proxy_for(raw_stream: Any, call) -> Any:

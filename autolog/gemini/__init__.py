@@ -13,6 +13,7 @@ from .._tracing.patching import Target
 from .._tracing.provider import ProviderPatches
 from . import _attributes as attrs
 from . import _previews as previews
+from ._tools import chat_tools
 from ._accumulator import ResponseAccumulator
 
 _MODELS = "google.genai.models"
@@ -44,7 +45,7 @@ def _kinds() -> dict[str, Kind]:
         resolve_name=attrs.provider_name,
     )
     generate = Kind("generate", SpanType.CHAT_MODEL, provider, attrs.usage, ResponseAccumulator,
-                    attrs.chat_tools, output=attrs.output, inputs=attrs.plain, nests=attrs.runs_functions,
+                    chat_tools, output=attrs.output, inputs=attrs.plain, nests=attrs.runs_functions,
                     request_preview=previews.request, response_preview=previews.response)
     return {
         "generate": generate,

@@ -1,4 +1,4 @@
-"""Span attributes read from google-genai requests and responses: token usage, tools, provider."""
+"""Span attributes read from google-genai requests and responses: token usage, provider."""
 from __future__ import annotations
 
 import base64
@@ -58,30 +58,6 @@ def plain(value: Any, depth: int = 0) -> Any:
 
 def output(response: Any) -> Any:
     return dump(response) if hasattr(response, "model_dump") else response
-
-
-def _declarations(tool: Any):
-    if callable(tool) and not hasattr(tool, "model_dump"):
-        yield {"name": getattr(tool, "__name__", "function"), "description": (tool.__doc__ or "").strip() or None}
-        return
-    for declaration in field(tool, "function_declarations") or ():
-        yield {"name": field(declaration, "name"), "description": field(declaration, "description"),
-               "parameters": dump(field(declaration, "parameters")) or field(declaration, "parameters_json_schema")}
-    for builtin in ("google_search", "code_execution", "url_context", "google_search_retrieval", "retrieval",
-                    "file_search", "google_maps", "computer_use"):
-        if field(tool, builtin) is not None:
-            yield {"name": builtin}
-
-
-def chat_tools(kwargs: Mapping[str, Any]) -> list[dict] | None:
-    tools = field(kwargs.get("config"), "tools")
-    if not tools:
-        return None
-    found = []
-    for tool in tools:
-        for spec in _declarations(tool):
-            found.append({"type": "function", "function": {k: v for k, v in spec.items() if v is not None}})
-    return found or None
 
 
 def provider_name(resource: Any) -> str:

@@ -22,11 +22,16 @@ _AUDIO = "openai.resources.audio"
 _MODERATIONS = "openai.resources.moderations"
 
 # The stream() helpers of chat.completions and responses call create(stream=True) on the same
-# resource, so patching create() gives them one span each; parse() posts on its own.
+# resource when entered, so patching create() gives them one span each; stream() itself has one
+# only when it raises before that (a bad argument). parse() posts on its own.
 TARGETS = [
     Target(_CHAT, cls, method, "chat")
     for cls in ("Completions", "AsyncCompletions")
     for method in ("create", "parse")
+] + [
+    Target(module, f"{prefix}{cls}", "stream", kind, prepares=True)
+    for module, cls, kind in ((_CHAT, "Completions", "chat"), (_RESPONSES, "Responses", "responses"))
+    for prefix in ("", "Async")
 ] + [
     Target(_COMPLETIONS, cls, "create", "completions") for cls in ("Completions", "AsyncCompletions")
 ] + [
@@ -47,6 +52,12 @@ TARGETS = [
     for prefix in ("", "Async")
 ] + [
     Target(_MODERATIONS, cls, "create", "moderations") for cls in ("Moderations", "AsyncModerations")
+] + [
+    # the stream() helpers close the stream they read by closing its HTTP response
+    Target(module, f"{prefix}{cls}", "close", kind, closes="_raw_stream")
+    for module, cls, kind in (("openai.lib.streaming.chat._completions", "ChatCompletionStream", "chat"),
+                              ("openai.lib.streaming.responses._responses", "ResponseStream", "responses"))
+    for prefix in ("", "Async")
 ]
 
 

@@ -84,8 +84,9 @@ _COMPATIBLE_SERVERS = (("deepseek", "deepseek"), ("openrouter", "openrouter"), (
                        ("fireworks", "fireworks"), ("x.ai", "xai"), ("perplexity", "perplexity"))
 
 
-def provider_name(resource: Any) -> str:
-    """'openai', or the OpenAI-compatible server the client's base_url points at."""
+def provider_name(resource: Any) -> str | None:
+    """'openai', or the OpenAI-compatible server the client's base_url points at; None for a host
+    the package cannot identify (vLLM, LM Studio, a gateway), recorded as 'openai', the API it speaks."""
     client = getattr(resource, "_client", None)
     if client is None:
         return "openai"
@@ -93,14 +94,14 @@ def provider_name(resource: Any) -> str:
         return "azure"
     url = client.base_url
     host = url.host or ""
-    if host.endswith("openai.com"):
+    if host == "openai.com" or host.endswith(".openai.com"):
         return "openai"
     for needle, name in _COMPATIBLE_SERVERS:
         if needle in host:
             return name
     if url.port == 11434:  # Ollama's default port
         return "ollama"
-    return "openai"
+    return None
 
 
 def media_usage(response: Any) -> dict[str, int] | None:

@@ -1,6 +1,6 @@
-"""``python -m autolog demo``: a short scripted session through the real provider SDKs (each
-one that is installed), answered from the recordings bundled with the
-package (no key, no network)."""
+"""``python -m autolog demo``: a short scripted session through the real provider SDKs (each one
+that is installed), answered from the recordings bundled with the package (no key, no network),
+with tracing on; the traces are read back and printed."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -203,7 +203,8 @@ def main(tracking_uri: str | None = None) -> int:
     import mlflow
 
     import autolog
-    from autolog._cli.traces_table import format_table, read_traces, trace_row
+    from autolog._cli.stores import read_traces
+    from autolog._cli.traces_table import format_table, trace_row
 
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
