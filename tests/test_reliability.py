@@ -238,6 +238,12 @@ def test_a_writer_that_is_gone_is_replaced_and_the_loss_said(experiment, monkeyp
     assert autolog.flush(30)
     assert "export writer thread had stopped" in caplog.text
     assert _export.EXPORTER._thread is not gone and _export.EXPORTER._thread.is_alive()
+    # the writer it replaced stops at its next wake-up: never two writers taking from one queue
+    for i in range(3):
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"more {i}"}])
+        assert autolog.flush(30)
+    writers = [t for t in threading.enumerate() if t.name == "autolog-export"]
+    assert writers == [_export.EXPORTER._thread]
 
 
 def test_an_application_patching_time_monotonic_does_not_stop_the_writer(experiment, monkeypatch):

@@ -93,6 +93,10 @@ class GiveUp(Exception):
     """Raised inside a sink's write when the exit stopped waiting: the write is rolled back."""
 
 
+class _Replaced(Exception):
+    """Raised in a writer thread that is no longer the exporter's writer: it stops."""
+
+
 class Exporter:
     def __init__(self) -> None:
         self.settings = ExportSettings()
@@ -244,6 +248,9 @@ class Exporter:
             while not self._queue:
                 self._writer_wants = 1
                 self._work.wait()
+            if threading.current_thread() is not self._thread:
+                self._work.notify()  # the wake-up was meant for the writer that replaced this one
+                raise _Replaced()  # one writer at a time
             deadline = _now() + LINGER
             while len(self._queue) < BATCH_SIZE and not self._flushing and not self._closing:
                 remaining = deadline - _now()
@@ -268,7 +275,10 @@ class Exporter:
         while True:
             fault = None
             try:
-                batch = self._take_batch()
+                try:
+                    batch = self._take_batch()
+                except _Replaced:
+                    return
                 try:
                     self._write(batch)
                 except BaseException as error:  # noqa: B902 - the writer outlives anything raised in it
