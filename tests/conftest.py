@@ -84,7 +84,7 @@ def traced():
 
 def traces(experiment_id):
     """The experiment's traces as MLflow stores them, oldest first."""
-    autolog.flush()
+    assert autolog.flush(60), autolog.stats()
     found = mlflow.search_traces(locations=[experiment_id], return_type="list", order_by=["timestamp_ms ASC"])
     return list(found)
 

@@ -178,11 +178,10 @@ def run_script(body: str, tmp_path, timeout=180):
         import os, sys
         sys.path.insert(0, {str(ROOT / 'tests')!r})
         os.environ["MLFLOW_TRACKING_URI"] = "sqlite:///{tmp_path}/mlflow.db"
-        os.environ["MLFLOW_MODEL_CATALOG_URI"] = ""
         import mlflow
         mlflow.set_experiment("script")
         import autolog
-        from conftest import echo_client
+        from echo import echo_client
         autolog.autolog()
         client = echo_client()
         def ask(text):
