@@ -161,3 +161,12 @@ def test_a_locked_store_is_said_in_one_line(tracking_uri, tmp_path):
     assert done.stderr.splitlines() == [f"autolog traces: the MLflow store at {path} is locked by another process; "
                                         f"try again once it is done"]
     assert cli("--tracking-uri", f"sqlite:///{path}").returncode == 0  # and once it is done
+
+
+def test_a_cost_too_small_for_six_decimals_is_not_shown_as_zero():
+    from autolog._cli.traces_table import _dollars
+
+    assert _dollars(4e-8) == "<$0.000001"  # two embedding tokens of text-embedding-3-small
+    assert _dollars(0.0) == "$0.000000"
+    assert _dollars(0.0012345) == "$0.001234" or _dollars(0.0012345) == "$0.001235"
+    assert _dollars(None) == ""

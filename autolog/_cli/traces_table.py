@@ -65,7 +65,11 @@ def trace_cost(trace: TraceRecord) -> float | None:
 
 
 def _dollars(cost: float | None) -> str:
-    return "" if cost is None else f"${cost:.6f}"
+    if cost is None:
+        return ""
+    if 0 < cost < 0.0000005:  # a real cost that six decimals would show as zero
+        return "<$0.000001"
+    return f"${cost:.6f}"
 
 
 def _error(llm) -> str:
