@@ -114,8 +114,12 @@ def test_an_unreachable_store_fails_the_traces_not_the_calls(batched, monkeypatc
 def test_a_trace_the_store_rejects_fails_alone(experiment, batched, monkeypatch):
     """The database refuses one trace's row (a NOT NULL column left empty): the batch is split
     until that trace is found, the others are stored, and the refused one leaves nothing."""
+    from mlflow.store.db.utils import _get_latest_schema_revision
+
     from autolog._export import sql_rows
 
+    if _get_latest_schema_revision() not in sql_rows.SCHEMAS:
+        pytest.skip("the refusal is injected into the package's own rows; this MLflow's are written by log_spans")
     store = SlowStore(monkeypatch)  # gathers the ten traces into one batch
     original_add = sql_rows.RowBuilder.add
 
