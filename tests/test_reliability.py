@@ -228,6 +228,7 @@ def test_a_writer_that_is_gone_is_replaced_and_the_loss_said(experiment, monkeyp
     client = echo_client()
     client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "warm"}])
     assert autolog.flush(30)
+    running = _export.EXPORTER._thread
     gone = threading.Thread(target=lambda: None)
     gone.start()
     gone.join()
@@ -238,7 +239,9 @@ def test_a_writer_that_is_gone_is_replaced_and_the_loss_said(experiment, monkeyp
     assert autolog.flush(30)
     assert "export writer thread had stopped" in caplog.text
     assert _export.EXPORTER._thread is not gone and _export.EXPORTER._thread.is_alive()
-    # the writer it replaced stops at its next wake-up: never two writers taking from one queue
+    # the writer it replaced (here still running) stops: never two writers taking from one queue
+    running.join(10)
+    assert not running.is_alive()
     for i in range(3):
         client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"more {i}"}])
         assert autolog.flush(30)

@@ -239,18 +239,19 @@ class Exporter:
             self._maybe_warn("writer", "the export writer had stopped", force=bool(lost))
         self._thread = threading.Thread(target=self._run, name="autolog-export", daemon=True)
         self._thread.start()
+        self._work.notify_all()  # a writer this one replaces, should it still be waiting, stops
         if not self._exit_hooked:
             self._exit_hooked = True
             atexit.register(self.at_exit)
 
     def _take_batch(self) -> list:
         with self._lock:
-            while not self._queue:
+            while True:
+                self._check_still_writer()
+                if self._queue:
+                    break
                 self._writer_wants = 1
                 self._work.wait()
-            if threading.current_thread() is not self._thread:
-                self._work.notify()  # the wake-up was meant for the writer that replaced this one
-                raise _Replaced()  # one writer at a time
             deadline = _now() + LINGER
             while len(self._queue) < BATCH_SIZE and not self._flushing and not self._closing:
                 remaining = deadline - _now()
@@ -259,6 +260,7 @@ class Exporter:
                 self._writer_wants = BATCH_SIZE
                 self._work.wait(remaining)
             self._writer_wants = BATCH_SIZE
+            self._check_still_writer()
             batch, size = [], 0
             queue = self._queue
             while queue and len(batch) < BATCH_SIZE and (not batch or size + queue[0].size <= BATCH_BYTES):
@@ -270,6 +272,12 @@ class Exporter:
             self._accounted = 0
             self._room.notify_all()
             return batch
+
+    def _check_still_writer(self) -> None:
+        """One writer at a time: a thread that was replaced stops before it takes anything."""
+        if threading.current_thread() is not self._thread:
+            self._work.notify()  # a wake-up meant for the writer that replaced this one
+            raise _Replaced()
 
     def _run(self) -> None:
         while True:
