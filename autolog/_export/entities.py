@@ -2,7 +2,8 @@
 metadata and tags MLflow's own exporter would have written. Runs on the export writer's thread."""
 from __future__ import annotations
 
-from typing import NamedTuple
+import json
+from typing import Mapping, NamedTuple
 
 from mlflow.entities import TraceInfo, TraceLocation, TraceState
 from mlflow.entities.span import Span
@@ -123,6 +124,32 @@ def trace_metadata(record, *, with_session: bool = True) -> dict[str, str]:
         metadata[_compat.SESSION_METADATA] = record.session_id
     metadata.update(record.metadata)
     return metadata
+
+
+def nested_totals(record) -> dict[str, str]:
+    """For a trace whose spans with token usage or cost nest (a call that runs others carries
+    their total): the trace's token usage and cost counted on the top-most spans that carry them,
+    as trace metadata. MLflow's log_spans before 3.17 adds up every span instead, which would count
+    the nested calls twice; empty when nothing nests."""
+    found = {}
+    for key, metadata_key in ((SpanAttributeKey.CHAT_USAGE, TraceMetadataKey.TOKEN_USAGE),
+                              (SpanAttributeKey.LLM_COST, TraceMetadataKey.COST)):
+        nested, total = False, {}
+        for span in record.spans():
+            if not isinstance(value := span.attributes.get(key), Mapping):
+                continue
+            ancestor = span.parent
+            while ancestor is not None and not isinstance(ancestor.attributes.get(key), Mapping):
+                ancestor = ancestor.parent
+            if ancestor is not None:
+                nested = True
+                continue
+            for name, amount in value.items():
+                if isinstance(amount, (int, float)) and not isinstance(amount, bool):
+                    total[name] = total.get(name, 0) + amount
+        if nested and total:
+            found[metadata_key] = json.dumps(total)
+    return found
 
 
 def trace_tags(record) -> dict[str, str]:

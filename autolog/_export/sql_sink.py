@@ -190,6 +190,12 @@ class SqlSink:
                     .where(metadata_table.c.request_id == trace_id))}
                 new_metadata = [{"request_id": trace_id, "key": k, "value": v}
                                 for k, v in metadata.items() if k not in present_metadata]
+                for key, value in _entities.nested_totals(record).items():
+                    if key in present_metadata:
+                        session.execute(update(metadata_table).where(metadata_table.c.request_id == trace_id)
+                                        .where(metadata_table.c.key == key).values(value=value))
+                    else:
+                        new_metadata.append({"request_id": trace_id, "key": key, "value": value})
                 for table, rows in ((tag_table, new_tags), (metadata_table, new_metadata)):
                     if rows:
                         session.execute(insert(table), rows)
