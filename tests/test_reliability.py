@@ -119,7 +119,9 @@ def test_four_processes_on_one_sqlite_file_store_every_trace_whole(tmp_path):
     outputs = [p.communicate(timeout=300) for p in started]
     assert all(p.returncode == 0 for p in started), [o[1][-1500:] for o in outputs]
     pids = [o[0].strip() for o in outputs]
-    assert asked(uri) == sorted(f"{pid}-{t}-{i}" for pid in pids for t in range(3) for i in range(100))
+    stored = asked(uri)
+    assert stored == sorted(f"{pid}-{t}-{i}" for pid in pids for t in range(3) for i in range(100)), (
+        len(stored), [o[1][-600:] for o in outputs])
     assert in_progress_rows(tmp_path / "shared.db") == 0
 
 

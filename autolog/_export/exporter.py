@@ -32,11 +32,12 @@ import contextlib
 import dataclasses
 import logging
 import os
+import random
 import threading
 import time
 from typing import Any
 
-from .store_errors import auth_failure, transient
+from .store_errors import auth_failure, contended, transient
 
 _logger = logging.getLogger("autolog")
 
@@ -51,6 +52,7 @@ LINGER = 0.2  # seconds the writer waits for a batch to fill
 RETRY_FOR = 60.0  # seconds a failing batch is retried before it counts as failed
 FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
+CONTENDED_BACKOFF = 0.1  # seconds (on average) before a write that found the sqlite file locked tries again
 WARN_EVERY = 30.0  # seconds between two warnings about drops or failures
 SYNC_BOUND = 10.0  # seconds a call waits for its trace when MLflow's async logging is off
 SAY_EXIT_WAIT_AFTER = 1.0  # seconds of waiting at exit before the wait is announced
@@ -350,7 +352,7 @@ class Exporter:
             except GiveUp:
                 return False
             except Exception as error:
-                if not transient(error) or not self._wait_to_retry(retry):
+                if not transient(error) or not self._wait_to_retry(retry, error):
                     self._count_failed(1, "experiment", f"its experiment could not be looked up: "
                                                         f"{type(error).__name__}: {error}")
                     return False
@@ -420,7 +422,7 @@ class Exporter:
                     self._count_failed(1, "rejected", f"{uri} rejected it: {type(error).__name__}: {error}")
                     return
                 _logger.debug("autolog: writing to %s failed", uri, exc_info=True)
-                if not self._wait_to_retry(retry):
+                if not self._wait_to_retry(retry, error):
                     self._count_failed(len(records), "unreachable",
                                        f"{uri} could not be reached: {type(error).__name__}: {error}")
                     return
@@ -443,10 +445,18 @@ class Exporter:
                 self.exported += n
                 self._accounted += n
 
-    def _wait_to_retry(self, retry: "_Retry") -> bool:
+    def _wait_to_retry(self, retry: "_Retry", error: BaseException | None = None) -> bool:
         """After a transient failure: marks the store as failing and waits the next backoff;
         False when the retries are over (the exit gave up, or RETRY_FOR seconds since the first
-        try)."""
+        try). A sqlite file locked by another process's write is no failure: the store is making
+        progress, and this write tries again shortly."""
+        if error is not None and contended(error):
+            with self._lock:
+                self._progress_at = _now()
+                if self._closing or _now() - retry.started > RETRY_FOR:
+                    return False
+                self._stopping.wait(CONTENDED_BACKOFF * (0.5 + random.random()))
+                return not self._closing
         with self._lock:
             self._healthy = False
             self._busy = None  # waiting on a failing store is not progress
@@ -528,6 +538,8 @@ class Exporter:
                     now = _now()
                     if not self._writer_alive():
                         self._ensure_writer()
+                    if self._store_moved():
+                        self._progress_at = now
                     stalled = self._busy is None and now - self._progress_at >= settings.exit_timeout
                     if stalled or now - started >= settings.exit_limit:
                         break
@@ -548,6 +560,18 @@ class Exporter:
         finally:
             if locked:
                 self._commit_lock.release()
+
+    def _store_moved(self) -> bool:
+        """Whether a store this process writes to was written to since the last time asked (by
+        any process): where several processes share one sqlite file, a write waiting its turn
+        behind the others' is progress, not a stalled store."""
+        moved = False
+        for sink in list(self._sinks.values()):
+            try:
+                moved = sink.moved() or moved
+            except Exception:
+                _logger.debug("autolog: could not tell whether the store moved", exc_info=True)
+        return moved
 
     def _close_and_count(self, started: float) -> None:
         """Called with the lock held: nothing more is written; what is left is counted as dropped."""

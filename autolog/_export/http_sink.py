@@ -79,5 +79,9 @@ class HttpSink:
         if not 200 <= response.status_code < 300:
             raise HttpStatusError(response.status_code, response.text)
 
+    def moved(self) -> bool:
+        """A server's own writes are not seen from here (see SqlSink.moved)."""
+        return False
+
     def after_fork(self) -> None:
         pass

@@ -45,7 +45,24 @@ class SqlSink:
         self.tables = _compat.sql_trace_tables()
         self._locations: dict[str, str] = {}  # experiment id -> its artifact location
         self._engine = None
+        self._stamp = self._sqlite_stamp()  # the sqlite file's modification time, as moved() last saw it
         self.builder = self._row_builder()
+
+    def moved(self) -> bool:
+        """A sqlite file written to (by any process) since the last call; False for other databases."""
+        stamp = self._sqlite_stamp()
+        moved = stamp is not None and self._stamp is not None and stamp != self._stamp
+        self._stamp = stamp
+        return moved
+
+    def _sqlite_stamp(self) -> int | None:
+        engine = self.store.engine
+        if engine.dialect.name != "sqlite" or not engine.url.database:
+            return None
+        try:
+            return os.stat(engine.url.database).st_mtime_ns
+        except OSError:
+            return None
 
     # -- the row path ---------------------------------------------------------------------------
 

@@ -42,6 +42,18 @@ def transient(error: BaseException) -> bool:
     return False
 
 
+def contended(error: BaseException) -> bool:
+    """A sqlite file another process is writing to at this moment ("database is locked"): the
+    store works, it is this write's turn that has not come."""
+    seen = 0
+    while error is not None and seen < 10:
+        seen += 1
+        if "database is locked" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def http_status(error: BaseException) -> int | None:
     if isinstance(error, HttpStatusError):
         return error.status
