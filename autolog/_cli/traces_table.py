@@ -2,26 +2,16 @@
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
-from .records import TraceRecord
+from .records import TraceRecord, decoded
 
 LLM_SPAN_TYPES = {"CHAT_MODEL", "LLM", "EMBEDDING"}
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def output_preview(outputs: Any, words: int = 8) -> str:
     """The first words of what the model answered, whatever the provider's shape."""
-    outputs = _json(outputs)
+    outputs = decoded(outputs)
     text = ""
     if isinstance(outputs, dict):
         if isinstance(outputs.get("choices"), list) and outputs["choices"]:
@@ -59,7 +49,7 @@ def _first_words(text: str, words: int = 8) -> str:
 
 def trace_cost(trace: TraceRecord) -> float | None:
     """The USD cost MLflow computed from the trace's model and token usage, if it knows the model."""
-    cost = _json(trace.metadata.get("mlflow.trace.cost"))
+    cost = decoded(trace.metadata.get("mlflow.trace.cost"))
     total = cost.get("total_cost") if isinstance(cost, dict) else None
     return float(total) if isinstance(total, (int, float)) else None
 
@@ -86,7 +76,7 @@ def trace_row(trace: TraceRecord) -> dict[str, Any]:
     spans = trace.spans
     llm = next((s for s in spans if s.span_type in LLM_SPAN_TYPES), spans[0] if spans else None)
     attributes = llm.attributes if llm is not None else {}
-    usage = _json(attributes.get("mlflow.chat.tokenUsage")) or {}
+    usage = decoded(attributes.get("mlflow.chat.tokenUsage")) or {}
     started = datetime.datetime.fromtimestamp(trace.request_time_ms / 1000)
     preview = trace.response_preview
     if llm is not None and llm.failed:  # the preview holds the error, with its message where content is captured

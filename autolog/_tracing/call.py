@@ -268,16 +268,30 @@ def begin(kind: Kind, method: str, instance: Any, kwargs: Mapping[str, Any], arg
         return None
 
 
-def _enter(call: Call) -> tuple:
+class _Running:
     """While the call runs: IN_CALL holds it (or nothing inside the user's own code, where every
-    call is traced again), and a call that runs others takes their token usage."""
-    return IN_CALL.set(None if call.kind.user_code else call), USAGE_TOTAL.set(call) if call.nests else None
+    call is traced again), and a call that runs others takes their token usage. An exception that
+    leaves the block fails the span and goes on unchanged."""
 
+    __slots__ = ("call", "tokens")
 
-def _leave(tokens: tuple) -> None:
-    IN_CALL.reset(tokens[0])
-    if tokens[1] is not None:
-        USAGE_TOTAL.reset(tokens[1])
+    def __init__(self, call: Call) -> None:
+        self.call = call
+
+    def __enter__(self) -> None:
+        call = self.call
+        self.tokens = IN_CALL.set(None if call.kind.user_code else call), USAGE_TOTAL.set(call) if call.nests else None
+
+    def __exit__(self, error_type, error, traceback) -> bool:
+        try:
+            if error is not None:
+                self.call.fail(error)
+        finally:
+            in_call, usage_total = self.tokens
+            IN_CALL.reset(in_call)
+            if usage_total is not None:
+                USAGE_TOTAL.reset(usage_total)
+        return False
 
 
 def _applies(applies, args: tuple, kwargs) -> bool:
@@ -346,14 +360,8 @@ def make_wrapper(kind: Kind, method: str, *, is_async: bool, deferred: bool, chi
         call = begin(kind, method, instance, kwargs, args)
         if call is None:
             return wrapped(*args, **kwargs)
-        tokens = _enter(call)
-        try:
+        with _Running(call):
             result = wrapped(*args, **call.send_kwargs)
-        except BaseException as error:
-            call.fail(error)
-            raise
-        finally:
-            _leave(tokens)
         return call.returned(result)
 
     return wrapper
@@ -371,12 +379,6 @@ async def _traced_await(kind: Kind, method: str, instance: Any, args: tuple, kwa
     if call.send_kwargs is not kwargs:
         pending.close()
         pending = resend(**call.send_kwargs)
-    tokens = _enter(call)
-    try:
+    with _Running(call):
         result = await pending
-    except BaseException as error:
-        call.fail(error)
-        raise
-    finally:
-        _leave(tokens)
     return call.returned(result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .kinds import field
 
@@ -34,6 +34,22 @@ def bounded(text: str | None) -> str | None:
 def joined(pieces: Iterable[str | None], sep: str = " ") -> str | None:
     found = [p for p in pieces if p]
     return sep.join(found) if found else None
+
+
+def parts_text(content: Any, part_text: Callable[[Any, Any], str | None], sep: str = " ") -> str | None:
+    """A message's content as text: a string as is, else its parts joined: strings as they are,
+    typed parts as ``part_text(kind, part)`` reads them (None leaves one out)."""
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, (list, tuple)):
+        return None
+    pieces = []
+    for part in content:
+        if isinstance(part, str):
+            pieces.append(part)
+        elif (kind := field(part, "type")) is not None:
+            pieces.append(part_text(kind, part))
+    return joined(pieces, sep)
 
 
 def marker(kind: Any) -> str:

@@ -141,6 +141,9 @@ class _ItemsProxy(wrapt.ObjectProxy):
         self._self_state = state = StreamState(call)
         _watch(self, state)
 
+    def _left(self) -> None:
+        self._self_state.closed()
+
 
 class _SyncItems(_ItemsProxy):
     def __iter__(self):
@@ -169,16 +172,7 @@ class _SyncItems(_ItemsProxy):
     def close(self):
         """Where the SDK's stream has no close() (mistralai before 2.10), neither has the proxy:
         the AttributeError makes hasattr() answer as for the SDK's own object."""
-        wrapped_close = self.__wrapped__.close
-        state = self._self_state
-
-        def close():
-            try:
-                return wrapped_close()
-            finally:
-                state.closed()
-
-        return close
+        return _sync_closing(self.__wrapped__.close, self._self_state)
 
 
 class _AsyncItems(_ItemsProxy):
@@ -202,45 +196,26 @@ class _AsyncItems(_ItemsProxy):
             if not state.add(item):
                 return item
 
-
-class StreamProxy(_SyncItems):
-    """An SDK's Stream (openai.Stream, anthropic.Stream): ``isinstance`` still holds."""
-
-    def __enter__(self):
-        self.__wrapped__.__enter__()
-        return self
-
-    def __exit__(self, *exc_info):
-        try:
-            return self.__wrapped__.__exit__(*exc_info)
-        finally:
-            self._self_state.closed()
-
-
-class AsyncStreamProxy(_AsyncItems):
-    async def __aenter__(self):
-        await self.__wrapped__.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc_info):
-        try:
-            return await self.__wrapped__.__aexit__(*exc_info)
-        finally:
-            self._self_state.closed()
-
-    @property
-    def close(self):
-        return _closing(self.__wrapped__.close, self._self_state)
-
     @property
     def aclose(self):
         """openai's AsyncStream has aclose() too; where the SDK's stream has none (or no close(),
         as mistralai's before 2.10), neither has the proxy: the AttributeError makes hasattr()
         answer as for the SDK's own object."""
-        return _closing(self.__wrapped__.aclose, self._self_state)
+        return _async_closing(self.__wrapped__.aclose, self._self_state)
 
 
-def _closing(wrapped_close, state: StreamState):
+def _sync_closing(wrapped_close, state: StreamState):
+    """A stream's close() that ends the span too."""
+    def close():
+        try:
+            return wrapped_close()
+        finally:
+            state.closed()
+
+    return close
+
+
+def _async_closing(wrapped_close, state: StreamState):
     """An async stream's close() or aclose() that ends the span too."""
     async def close():
         try:
@@ -251,23 +226,10 @@ def _closing(wrapped_close, state: StreamState):
     return close
 
 
-class GeneratorProxy(_SyncItems):
-    """A plain generator an SDK returns for a stream (google-genai): ``close()``, leaving a
-    ``for`` loop and dropping it, and garbage collection end the span as for an SDK stream."""
-
-
-class AsyncGeneratorProxy(_AsyncItems):
-    async def aclose(self):
-        try:
-            return await self.__wrapped__.aclose()
-        finally:
-            self._self_state.closed()
-
-
-class DualStreamProxy(_SyncItems, _AsyncItems):
-    """A stream class that serves ``for`` and ``async for`` alike (LiteLLM's CustomStreamWrapper):
-    read either way, closed with its own sync ``close()`` or ``aclose()``, used as a sync or an
-    async context manager, as the SDK's object is."""
+class _SyncContext:
+    """A sync context manager whose ``__enter__`` returns the proxy and whose exit ends the span
+    (``_left``) after the wrapped object's own; listed before ``wrapt.ObjectProxy``, whose
+    forwarding methods it overrides."""
 
     def __enter__(self):
         self.__wrapped__.__enter__()
@@ -277,7 +239,11 @@ class DualStreamProxy(_SyncItems, _AsyncItems):
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            self._self_state.closed()
+            self._left()
+
+
+class _AsyncContext:
+    """The async counterpart of ``_SyncContext``."""
 
     async def __aenter__(self):
         await self.__wrapped__.__aenter__()
@@ -287,21 +253,32 @@ class DualStreamProxy(_SyncItems, _AsyncItems):
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            self._self_state.closed()
+            self._left()
 
+
+class StreamProxy(_SyncContext, _SyncItems):
+    """An SDK's Stream (openai.Stream, anthropic.Stream): ``isinstance`` still holds."""
+
+
+class AsyncStreamProxy(_AsyncContext, _AsyncItems):
     @property
-    def aclose(self):
-        """Only where the SDK's stream has one (see AsyncStreamProxy.aclose)."""
-        wrapped_aclose = self.__wrapped__.aclose
-        state = self._self_state
+    def close(self):
+        return _async_closing(self.__wrapped__.close, self._self_state)
 
-        async def aclose():
-            try:
-                return await wrapped_aclose()
-            finally:
-                state.closed()
 
-        return aclose
+class GeneratorProxy(_SyncItems):
+    """A plain generator an SDK returns for a stream (google-genai): ``close()``, leaving a
+    ``for`` loop and dropping it, and garbage collection end the span as for an SDK stream."""
+
+
+class AsyncGeneratorProxy(_AsyncItems):
+    """A plain async generator an SDK returns for a stream, as ``GeneratorProxy``."""
+
+
+class DualStreamProxy(_SyncContext, _AsyncContext, _SyncItems, _AsyncItems):
+    """A stream class that serves ``for`` and ``async for`` alike (LiteLLM's CustomStreamWrapper):
+    read either way, closed with its own sync ``close()`` or ``aclose()``, used as a sync or an
+    async context manager, as the SDK's object is."""
 
 
 def _helper_closed(helper: Any, attribute: str) -> None:
@@ -344,7 +321,7 @@ def proxy_for(raw_stream: Any, call) -> Any:
     return StreamProxy(raw_stream, call)
 
 
-class StreamManagerProxy(wrapt.ObjectProxy):
+class StreamManagerProxy(_SyncContext, _AsyncContext, wrapt.ObjectProxy):
     """A stream manager (``messages.stream()``, cohere's raw ``chat_stream()``) sends its request
     when entered: the span starts there, and the raw stream inside what it returns (the attribute
     ``Provider.entered_stream`` names) is replaced by a proxy."""
@@ -382,12 +359,6 @@ class StreamManagerProxy(wrapt.ObjectProxy):
         self._instrument(helper_stream, call)
         return helper_stream
 
-    def __exit__(self, *exc_info):
-        try:
-            return self.__wrapped__.__exit__(*exc_info)
-        finally:
-            self._left()
-
     async def __aenter__(self):
         call = self._self_begin()
         if call is None:
@@ -399,9 +370,3 @@ class StreamManagerProxy(wrapt.ObjectProxy):
             raise
         self._instrument(helper_stream, call)
         return helper_stream
-
-    async def __aexit__(self, *exc_info):
-        try:
-            return await self.__wrapped__.__aexit__(*exc_info)
-        finally:
-            self._left()

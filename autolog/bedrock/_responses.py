@@ -236,6 +236,16 @@ class _BodyProxy(wrapt.ObjectProxy):
             reads.failed(error)
             raise
 
+    def _closing(self, name: str, *args, **kwargs):
+        """The body's own close() or aclose(), watched; the span ends once it has closed."""
+        reads = self._self_reads
+
+        def closed(value):
+            reads.closed()
+            return value
+
+        return _then(self._watched(name, *args, **kwargs), closed, reads.failed)
+
     def read(self, *args, **kwargs):
         amt = args[0] if args else kwargs.get("amt")
         reads = self._self_reads
@@ -261,13 +271,7 @@ class _BodyProxy(wrapt.ObjectProxy):
         return self._own("iter_lines", *args, **kwargs)
 
     def close(self, *args, **kwargs):
-        reads = self._self_reads
-
-        def closed(value):
-            reads.closed()
-            return value
-
-        return _then(self._watched("close", *args, **kwargs), closed, reads.failed)
+        return self._closing("close", *args, **kwargs)
 
 
 class _SyncBody(_BodyProxy):
@@ -308,13 +312,7 @@ class _AsyncBody(_BodyProxy):
         return self._own("__aexit__", *exc_info)
 
     def aclose(self, *args, **kwargs):
-        reads = self._self_reads
-
-        def closed(value):
-            reads.closed()
-            return value
-
-        return _then(self._watched("aclose", *args, **kwargs), closed, reads.failed)
+        return self._closing("aclose", *args, **kwargs)
 
 
 def watch_body(result: Any, call) -> Any:

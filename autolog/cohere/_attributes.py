@@ -1,7 +1,7 @@
 """Span attributes read from Cohere requests and responses: token usage, tools, what the span records."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from mlflow.tracing.constant import TokenUsageKey
 
@@ -95,15 +95,21 @@ def output(response: Any) -> Any:
     return dump(unwrap(response))
 
 
-def chat_tools(kwargs: Mapping[str, Any]) -> list[dict] | None:
-    """Cohere v2 tools are already in the chat-tool shape: {"type": "function", "function": {...}}."""
+def tools_of(kwargs: Mapping[str, Any], chat_tool: Callable[[Any], dict | None]) -> list[dict] | None:
+    """The call's ``tools``, each dumped and made a chat tool by ``chat_tool`` (None leaves it out)."""
     tools = kwargs.get("tools")
     if not isinstance(tools, (list, tuple)):
         return None
-    found = []
-    for tool in tools:
-        tool = dump(tool)
-        function = field(tool, "function")
-        if isinstance(function, Mapping) and function.get("name"):
-            found.append({"type": "function", "function": {k: v for k, v in function.items() if v is not None}})
-    return found or None
+    return [found for found in map(chat_tool, map(dump, tools)) if found is not None] or None
+
+
+def _chat_tool(tool: Any) -> dict | None:
+    function = field(tool, "function")
+    if isinstance(function, Mapping) and function.get("name"):
+        return {"type": "function", "function": {k: v for k, v in function.items() if v is not None}}
+    return None
+
+
+def chat_tools(kwargs: Mapping[str, Any]) -> list[dict] | None:
+    """Cohere v2 tools are already in the chat-tool shape: {"type": "function", "function": {...}}."""
+    return tools_of(kwargs, _chat_tool)

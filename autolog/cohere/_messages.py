@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from .._tracing.kinds import field
-from .._tracing.previews import marker
+from .._tracing.previews import marker, parts_text
 
 _ROLES = ("system", "user", "assistant", "tool")
 
@@ -22,25 +22,19 @@ def _document_text(document: Any) -> str:
         return str(data)
 
 
+def _part_text(kind: Any, part: Any) -> str | None:
+    if kind == "text":
+        return field(part, "text")
+    if kind == "document":
+        return _document_text(field(part, "document"))
+    if kind == "thinking":
+        return None
+    return marker(kind)
+
+
 def content_text(content: Any) -> str | None:
     """A message's content as text: text parts joined, documents as their data, others marked."""
-    if content is None or isinstance(content, str):
-        return content
-    if not isinstance(content, (list, tuple)):
-        return None
-    pieces = []
-    for part in content:
-        if isinstance(part, str):
-            pieces.append(part)
-            continue
-        kind = field(part, "type")
-        if kind == "text":
-            pieces.append(field(part, "text") or "")
-        elif kind == "document":
-            pieces.append(_document_text(field(part, "document")))
-        elif kind not in ("thinking", None):
-            pieces.append(marker(kind))
-    return "\n\n".join(p for p in pieces if p) or None
+    return parts_text(content, _part_text, "\n\n")
 
 
 def _thinking(content: Any) -> str | None:

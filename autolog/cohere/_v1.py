@@ -14,6 +14,7 @@ from .._tracing.kinds import field
 from .._tracing.previews import call_text, joined
 from .._tracing.text import TextBuffer
 from ._accumulator import StreamError, dump
+from ._attributes import tools_of
 
 _ROLES = {"USER": "user", "CHATBOT": "assistant", "SYSTEM": "system", "TOOL": "tool"}
 
@@ -100,19 +101,17 @@ def _schema(definitions: Any) -> dict[str, Any]:
     return {"type": "object", "properties": properties, **({"required": required} if required else {})}
 
 
-def chat_tools(kwargs: Mapping[str, Any]) -> list[dict] | None:
-    tools = kwargs.get("tools")
-    if not isinstance(tools, (list, tuple)):
+def _chat_tool(tool: Any) -> dict | None:
+    if not (isinstance(tool, Mapping) and tool.get("name")):
         return None
-    found = []
-    for tool in tools:
-        tool = dump(tool)
-        if isinstance(tool, Mapping) and tool.get("name"):
-            spec = {"name": tool["name"], "parameters": _schema(tool.get("parameter_definitions"))}
-            if tool.get("description"):
-                spec["description"] = tool["description"]
-            found.append({"type": "function", "function": spec})
-    return found or None
+    spec = {"name": tool["name"], "parameters": _schema(tool.get("parameter_definitions"))}
+    if tool.get("description"):
+        spec["description"] = tool["description"]
+    return {"type": "function", "function": spec}
+
+
+def chat_tools(kwargs: Mapping[str, Any]) -> list[dict] | None:
+    return tools_of(kwargs, _chat_tool)
 
 
 def _arguments(parameters: Any) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from .._tracing.kinds import field
 from .._tracing.text import TextBuffer
 from ..openai._accumulators import ResponseAccumulator  # noqa: F401  (LiteLLM's Responses events are OpenAI's)
+from ..openai._accumulators import ToolCallDeltas
 
 HIDDEN = "_hidden_params"
 # delta fields a chat stream spreads over chunks that are neither text nor tool calls
@@ -80,7 +81,7 @@ class _ChatChoice:
         self.content = TextBuffer()
         self.reasoning = TextBuffer()
         self.thinking: _Thinking | None = None
-        self.tools: dict[int, dict[str, Any]] = {}
+        self.tools = ToolCallDeltas()
         self.function: dict[str, Any] | None = None
         self.finish_reason = None
         self.extra: dict[str, Any] = {}
@@ -103,7 +104,9 @@ class _ChatChoice:
             for block in blocks:
                 self.thinking.add(block)
         for call in field(delta, "tool_calls") or ():
-            self._add_tool_call(call)
+            fn = field(call, "function")
+            self.tools.add(field(call, "index"), field(call, "id"), None,
+                           None if fn is None else field(fn, "name"), None if fn is None else field(fn, "arguments"))
         if (function := field(delta, "function_call")) is not None:
             self._add_function_call(function)
         for key in _LAST_WINS:
@@ -112,24 +115,6 @@ class _ChatChoice:
         for key in _LISTS:
             if value := field(delta, key):
                 self.extra.setdefault(key, []).extend(value)
-
-    def _add_tool_call(self, call: Any) -> None:
-        index = field(call, "index")
-        if index is None:  # a new id starts a new call
-            last = len(self.tools) - 1
-            new = last < 0 or (field(call, "id") and field(call, "id") != self.tools[last]["id"])
-            index = last + 1 if new else last
-        slot = self.tools.get(index)
-        if slot is None:
-            slot = self.tools[index] = {"id": None, "type": "function", "name": None, "arguments": TextBuffer()}
-        if call_id := field(call, "id"):
-            slot["id"] = call_id
-        fn = field(call, "function")
-        if fn is not None:
-            if name := field(fn, "name"):
-                slot["name"] = name
-            if arguments := field(fn, "arguments"):
-                slot["arguments"].append(arguments)
 
     def _add_function_call(self, function: Any) -> None:
         if self.function is None:
@@ -142,10 +127,7 @@ class _ChatChoice:
         message: dict[str, Any] = {
             "content": self.content.text() if self.content else None,
             "role": self.role,
-            "tool_calls": [
-                {"id": t["id"], "type": t["type"], "function": {"name": t["name"], "arguments": t["arguments"].text()}}
-                for _, t in sorted(self.tools.items())
-            ] or None,
+            "tool_calls": self.tools.result() or None,
             "function_call": ({"name": self.function["name"], "arguments": self.function["arguments"].text()}
                               if self.function is not None else None),
         }

@@ -57,6 +57,38 @@ class _Head:
         return out
 
 
+class ToolCallDeltas:
+    """OpenAI-shaped tool-call pieces (also LiteLLM's) merged into whole calls by ``index``."""
+
+    __slots__ = ("calls",)
+
+    def __init__(self) -> None:
+        self.calls: dict[int, dict[str, Any]] = {}
+
+    def add(self, index: int | None, call_id: str | None, call_type: str | None, name: str | None,
+            arguments: str | None) -> None:
+        calls = self.calls
+        if index is None:  # some compatible servers leave it out: a new id starts a new call
+            last = len(calls) - 1
+            new = last < 0 or (call_id and call_id != calls[last]["id"])
+            index = last + 1 if new else last
+        slot = calls.get(index)
+        if slot is None:
+            slot = calls[index] = {"id": None, "type": "function", "name": None, "arguments": TextBuffer()}
+        if call_id:
+            slot["id"] = call_id
+        if call_type:
+            slot["type"] = call_type
+        if name:
+            slot["name"] = name
+        if arguments:
+            slot["arguments"].append(arguments)
+
+    def result(self) -> list[dict[str, Any]]:
+        return [{"id": t["id"], "type": t["type"], "function": {"name": t["name"], "arguments": t["arguments"].text()}}
+                for _, t in sorted(self.calls.items())]
+
+
 class _ChatChoice:
     __slots__ = ("role", "content", "refusal", "reasoning", "reasoning_key", "tools", "function",
                  "finish_reason", "logprobs", "extra")
@@ -67,7 +99,7 @@ class _ChatChoice:
         self.refusal = TextBuffer()
         self.reasoning = TextBuffer()
         self.reasoning_key = None
-        self.tools: dict[int, dict[str, Any]] = {}
+        self.tools = ToolCallDeltas()
         self.function: dict[str, Any] | None = None
         self.finish_reason = None
         self.logprobs: list[Any] = []
@@ -97,8 +129,13 @@ class _ChatChoice:
         if delta.role:
             self.role = delta.role
         if delta.tool_calls:
+            tools = self.tools
             for call in delta.tool_calls:
-                self._add_tool_call(call)
+                fn = call.function
+                if fn is None:
+                    tools.add(call.index, call.id, call.type, None, None)
+                else:
+                    tools.add(call.index, call.id, call.type, fn.name, fn.arguments)
         if delta.function_call is not None:
             fn = self.function
             if fn is None:
@@ -129,37 +166,14 @@ class _ChatChoice:
                 else:
                     self.extra[key] = value
 
-    def _add_tool_call(self, call: Any) -> None:
-        index = call.index
-        if index is None:  # some compatible servers leave it out: a new id starts a new call
-            last = len(self.tools) - 1
-            new = last < 0 or (call.id and call.id != self.tools[last]["id"])
-            index = last + 1 if new else last
-        slot = self.tools.get(index)
-        if slot is None:
-            slot = self.tools[index] = {"id": None, "type": "function", "name": None, "arguments": TextBuffer()}
-        if call.id:
-            slot["id"] = call.id
-        if call.type:
-            slot["type"] = call.type
-        fn = call.function
-        if fn is not None:
-            if fn.name:
-                slot["name"] = fn.name
-            if fn.arguments:
-                slot["arguments"].append(fn.arguments)
-
     def message(self) -> dict[str, Any]:
         message: dict[str, Any] = {
             "role": self.role,
             "content": self.content.text() if self.content else None,
             "refusal": self.refusal.text() if self.refusal else None,
         }
-        if self.tools:
-            message["tool_calls"] = [
-                {"id": t["id"], "type": t["type"], "function": {"name": t["name"], "arguments": t["arguments"].text()}}
-                for _, t in sorted(self.tools.items())
-            ]
+        if self.tools.calls:
+            message["tool_calls"] = self.tools.result()
         if self.function is not None:
             message["function_call"] = {"name": self.function["name"], "arguments": self.function["arguments"].text()}
         if self.reasoning:

@@ -4,30 +4,22 @@ from __future__ import annotations
 from typing import Any
 
 from .._tracing.kinds import field
-from .._tracing.previews import call_text, joined, last_with_role, marker
+from .._tracing.previews import call_text, joined, last_with_role, marker, parts_text
 
 _TEXT_PARTS = ("text", "input_text", "output_text")
 
 
+def _part_text(kind: Any, part: Any) -> str | None:
+    if kind in _TEXT_PARTS:
+        return field(part, "text")
+    if kind == "refusal":
+        return field(part, "refusal")
+    return marker(kind)
+
+
 def content_text(content: Any) -> str | None:
     """A message's content: a string, or parts whose text is joined and others marked."""
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, (list, tuple)):
-        return None
-    pieces = []
-    for part in content:
-        if isinstance(part, str):
-            pieces.append(part)
-            continue
-        kind = field(part, "type")
-        if kind in _TEXT_PARTS:
-            pieces.append(field(part, "text"))
-        elif kind == "refusal":
-            pieces.append(field(part, "refusal"))
-        elif kind is not None:
-            pieces.append(marker(kind))
-    return joined(pieces)
+    return parts_text(content, _part_text)
 
 
 def chat_request(inputs: Any) -> str | None:
