@@ -59,6 +59,30 @@ def render(results: dict) -> str:
     return "\n".join(lines)
 
 
+def render_cpu(load: dict) -> str:
+    """The CPU bursts (``load.py --only cpu``): extra process CPU per traced call, export included."""
+    runs = sorted(key for key in load if key.startswith("cpu-"))
+    if not runs:
+        return ""
+    lines = ["| 8 threads x 250 calls, then exit | store | this package | MLflow's autolog | ratio | stored (this / MLflow's) |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for key in runs:
+        run = load[key]
+        setting = key.removeprefix("cpu-").replace("catalog-", "price catalog ").replace("-", ", ")
+        for store in ("sqlite", "postgres"):
+            row = run.get(store)
+            if not row:
+                continue
+            ours, theirs = row["project"], row.get("mlflow")
+            calls = ours["stored"] + ours["lost"]
+            mlflow_cpu = f"{theirs['extra_cpu_ms_per_call']:.2f} ms" if theirs else "-"
+            ratio = f"{ours['extra_cpu_ms_per_call'] / theirs['extra_cpu_ms_per_call']:.2f}" if theirs else "-"
+            stored = f"{ours['stored']}/{calls}" + (f" / {theirs['stored']}/{calls}" if theirs else "")
+            lines.append(f"| {setting} | {'local sqlite' if store == 'sqlite' else 'PostgreSQL'} "
+                         f"| {ours['extra_cpu_ms_per_call']:.2f} ms | {mlflow_cpu} | {ratio} | {stored} |")
+    return "\n".join(lines)
+
+
 def render_load(load: dict) -> str:
     lines = ["| burst, then a normal exit | calls | stored by this package | by MLflow's autolog "
              "| extra CPU per call, export included (this package / MLflow's) | exit waited |",
@@ -93,3 +117,5 @@ if __name__ == "__main__":
     if load.exists():
         print()
         print(render_load(json.loads(load.read_text())))
+        print()
+        print(render_cpu(json.loads(load.read_text())))
