@@ -68,7 +68,8 @@ def render_cpu(load: dict) -> str:
              "| --- | --- | ---: | ---: | ---: | ---: |"]
     for key in runs:
         run = load[key]
-        setting = key.removeprefix("cpu-").replace("catalog-", "price catalog ").replace("-", ", ")
+        catalog, _, label = key.removeprefix("cpu-catalog-").partition("-")
+        setting = f"MLflow's price catalog {catalog}" + (f", {label.replace('-', ' ')}" if label else "")
         for store in ("sqlite", "postgres"):
             row = run.get(store)
             if not row:
@@ -80,6 +81,41 @@ def render_cpu(load: dict) -> str:
             stored = f"{ours['stored']}/{calls}" + (f" / {theirs['stored']}/{calls}" if theirs else "")
             lines.append(f"| {setting} | {'local sqlite' if store == 'sqlite' else 'PostgreSQL'} "
                          f"| {ours['extra_cpu_ms_per_call']:.2f} ms | {mlflow_cpu} | {ratio} | {stored} |")
+    return "\n".join(lines)
+
+
+def render_reliability(results: dict) -> str:
+    """``reliability.py``: each situation a real program, its traces counted in the store afterwards."""
+    lines = []
+    for key, run in sorted(results.items()):
+        lines += [f"| where users run ({key.replace('-', ' ')}) | traces stored | store usable | half-written traces |",
+                  "| --- | ---: | --- | ---: |"]
+
+        def row(label, stored, total, opens=True, in_progress=0):
+            lines.append(f"| {label} | {stored} of {total} | {'yes' if opens else 'NO'} | {in_progress} |")
+
+        for name, label in (("first_run", "first run in an empty folder, one call, exit"),
+                            ("first_run_4_at_once", "4 such first runs at once")):
+            if first := run.get(name):
+                runs = first["runs"] * first["processes"]
+                row(f"{label} ({first['runs']} rounds)", runs - first["lost_traces"], runs, first["broken_stores"] == 0)
+        for name, label in (("200_calls_then_exit", "200 calls, then exit"),
+                            ("8x250_then_exit", "8 threads x 250 calls, then exit"),
+                            ("4_processes_x_500_one_file", "4 processes x 500 calls, one sqlite file")):
+            if found := run.get(name):
+                row(label, found["traces"], found["calls"], found["opens"], found["in_progress"])
+        if queued := run.get("queued_at_exit"):
+            stats = queued["stats"]
+            row(f"exit while the store takes 1 batch a second ({stats['dropped']} counted as dropped)",
+                queued["traces"], stats["recorded"], queued["opens"], queued["in_progress"])
+        if down := run.get("server_down_30s"):
+            row(f"tracking server down {down['down_s']} s at {down['calls_per_s']} calls/s", down["stored"], down["asked"])
+        for name, label in (("sigterm_cold", "SIGTERM 2 s into a loop, new store"),
+                            ("sigterm_warm", "SIGTERM 2 s into a loop, existing store")):
+            if found := run.get(name):
+                row(f"{label} (ends by SIGTERM: {found['returncode'] == -15})", found["traces"], found["answered"],
+                    found["opens"], found["in_progress"])
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -98,6 +134,8 @@ def render_load(load: dict) -> str:
             f" / {mlflow['extra_cpu_ms_per_call']:.2f} ms" if mlflow else "")
         lines.append(f"| {row['label']} | {calls} | {project['stored']} | {theirs} | {cpu} "
                      f"| {project['exit_wait_s']:.1f} s |")
+    if len(lines) == 2:
+        lines = []
     exit200, down = load.get("exit_after_200_calls"), load.get("store_down")
     if exit200:
         lines.append(f"\n- 200 calls, then a normal exit: {exit200['stored']} of 200 stored; the exit waited "
@@ -119,3 +157,7 @@ if __name__ == "__main__":
         print(render_load(json.loads(load.read_text())))
         print()
         print(render_cpu(json.loads(load.read_text())))
+    reliability = path.with_name("reliability_results.json")
+    if reliability.exists():
+        print()
+        print(render_reliability(json.loads(reliability.read_text())))
