@@ -448,26 +448,23 @@ class Exporter:
     def _wait_to_retry(self, retry: "_Retry", error: BaseException | None = None) -> bool:
         """After a transient failure: marks the store as failing and waits the next backoff;
         False when the retries are over (the exit gave up, or RETRY_FOR seconds since the first
-        try). A sqlite file locked by another process's write is no failure: the store is making
-        progress, and this write tries again shortly."""
-        if error is not None and contended(error):
-            with self._lock:
-                self._progress_at = _now()
-                if self._closing or _now() - retry.started > RETRY_FOR:
-                    return False
-                self._stopping.wait(CONTENDED_BACKOFF * (0.5 + random.random()))
-                return not self._closing
+        try). A sqlite file locked by another process's write is no failure: this write tries
+        again shortly (whether that counts as progress at exit is the store's to say, see
+        ``_store_moved``)."""
+        locked = error is not None and contended(error)
         with self._lock:
-            self._healthy = False
-            self._busy = None  # waiting on a failing store is not progress
-            self._busy_stack.clear()
-            self._room.notify_all()  # callers waiting for room stop waiting on a failing store
+            if not locked:
+                self._healthy = False
+                self._busy = None  # waiting on a failing store is not progress
+                self._busy_stack.clear()
+                self._room.notify_all()  # callers waiting for room stop waiting on a failing store
             if self._closing or _now() - retry.started > RETRY_FOR:
                 return False
-            self._stopping.wait(retry.backoff)
+            self._stopping.wait(CONTENDED_BACKOFF * (0.5 + random.random()) if locked else retry.backoff)
             if self._closing:
                 return False
-        retry.backoff = min(retry.backoff * 2, MAX_BACKOFF)
+        if not locked:
+            retry.backoff = min(retry.backoff * 2, MAX_BACKOFF)
         return True
 
     # -- counting and telling -------------------------------------------------------------------
