@@ -7,9 +7,10 @@ skinny and, offline, waits seconds for a remote one. The cost is put on the span
 ``mlflow.llm.cost`` before the span is stored, so MLflow's UI and trace totals show it and MLflow
 does not price the span again. A model without a known price gets no cost at all (never 0).
 
-Runs on the export writer. A model's rates are looked up once per day and provider; a call is then
-priced with a few multiplications (the catalog's own calculation, with Decimals and unit
-registries, costs ~0.1 ms; it is used only for prices it cannot be reduced to, such as tiers)."""
+Runs on the export writer. A model's price is looked up once per day and provider, and where it
+is linear in the token counts (no tiers), its rates are read off the catalog's own calculation
+then: a call is priced with a few multiplications (the catalog's calculation, with Decimals and
+unit registries, costs ~0.1-0.15 ms; it is used only for prices not reducible to rates)."""
 from __future__ import annotations
 
 import datetime
@@ -31,7 +32,8 @@ _CATALOG_PROVIDER = {
 }
 # token usage keys (MLflow's) -> the catalog's usage fields
 _TOKEN_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
-_FLAT_KEYS = frozenset({"input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok"})
+_DAY_S = 86_400
+_DAY_NS = _DAY_S * 1_000_000_000
 
 _UNKNOWN = object()
 
@@ -86,19 +88,21 @@ class Prices:
         if cost is not None:
             attributes[SpanAttributeKey.LLM_COST] = cost
 
-    def _model_price(self, provider_id: str, model: str, day: datetime.date):
-        """(flat rates per token, or None) and the catalog's ModelPrice, or _UNKNOWN."""
+    def _model_price(self, provider_id: str, model: str, day: int):
+        """(linear rates, or None) and the catalog's ModelPrice, or _UNKNOWN; ``day`` counts UTC
+        days since the epoch (prices change on dates)."""
         key = (provider_id, model, day)
         found = self._rates.get(key)
         if found is not None:
             return found
         try:
             _provider, info = self._snapshot().find_provider_model(model, None, provider_id, None)
-            price = info.get_prices(datetime.datetime.combine(day, datetime.time(12), datetime.timezone.utc))
+            noon = datetime.datetime.fromtimestamp(day * _DAY_S + _DAY_S // 2, datetime.timezone.utc)
+            price = info.get_prices(noon)
         except LookupError:
             found = _UNKNOWN
         else:
-            found = (_flat_rates(price), price)
+            found = (_linear_rates(price), price)
         if len(self._rates) > 4096:
             self._rates.clear()
         self._rates[key] = found
@@ -111,30 +115,74 @@ class Prices:
         provider_id = _CATALOG_PROVIDER.get(str(provider).lower()) if provider else None
         if provider_id is None:
             return None  # a local or unknown server: the same model name elsewhere is not its price
-        counts = {k: _count(usage.get(k)) for k in _TOKEN_KEYS}
-        if not counts["input_tokens"] and not counts["output_tokens"]:
+        counts = tuple(_count(usage.get(k)) for k in _TOKEN_KEYS)
+        if not counts[0] and not counts[1]:
             return None
-        day = datetime.datetime.fromtimestamp(when_ns / 1e9, datetime.timezone.utc).date()
-        found = self._model_price(provider_id, _model_name(model), day)
+        found = self._model_price(provider_id, _model_name(model), when_ns // _DAY_NS)
         if found is _UNKNOWN:
             return None
-        flat, price = found
-        if flat is not None:
-            input_rate, output_rate, read_rate, write_rate = flat
-            cached = counts["cache_read_input_tokens"]
-            written = counts["cache_creation_input_tokens"]
-            regular = max(counts["input_tokens"] - cached - written, 0)
-            input_cost = (regular * input_rate + cached * read_rate + written * write_rate) / 1e6
-            output_cost = counts["output_tokens"] * output_rate / 1e6
+        rates, price = found
+        if rates is not None:
+            input_cost, output_cost = rates.apply(*counts)
         else:
-            from genai_prices import Usage
-
-            calculated = price.calc_price(Usage(
-                input_tokens=counts["input_tokens"], output_tokens=counts["output_tokens"],
-                cache_read_tokens=counts["cache_read_input_tokens"] or None,
-                cache_write_tokens=counts["cache_creation_input_tokens"] or None))
-            input_cost, output_cost = float(calculated["input_price"]), float(calculated["output_price"])
+            input_cost, output_cost = _catalog_cost(price, *counts)
         return {"input_cost": input_cost, "output_cost": output_cost, "total_cost": input_cost + output_cost}
+
+
+class _LinearRates:
+    """A price that is a fixed part plus a rate per token of each kind (regular input, output,
+    cache read, cache write), for the input side and the output side."""
+
+    __slots__ = ("fixed", "rates")
+
+    def __init__(self, fixed: tuple[float, float], rates: tuple[tuple[float, float], ...]) -> None:
+        self.fixed = fixed
+        self.rates = rates
+
+    def apply(self, input_tokens: int, output_tokens: int, read: int, written: int) -> tuple[float, float]:
+        counts = (max(input_tokens - read - written, 0), output_tokens, read, written)
+        input_cost, output_cost = self.fixed
+        for count, (on_input, on_output) in zip(counts, self.rates):
+            if count:
+                input_cost += count * on_input
+                output_cost += count * on_output
+        return input_cost, output_cost
+
+
+_PROBE = 1_000_000
+_CHECK = (123_457, 54_321, 23_456, 3_456)  # a mixed usage the rates must reproduce
+
+
+def _linear_rates(price) -> _LinearRates | None:
+    """The price's rates read off the catalog's own calculation (one token kind at a time), where
+    the price has no tiers and the rates reproduce the catalog's result on a mixed usage; None
+    otherwise (the call is then priced by the catalog's calculation, ~0.1 ms)."""
+    from decimal import Decimal
+
+    values = [v for k, v in vars(price).items() if not k.startswith("_") and v is not None]
+    if not values or not all(isinstance(v, Decimal) for v in values):
+        return None  # tiered or otherwise conditional prices
+    try:
+        fixed = _catalog_cost(price, 0, 0, 0, 0)
+        probes = ((_PROBE, 0, 0, 0), (0, _PROBE, 0, 0), (_PROBE, 0, _PROBE, 0), (_PROBE, 0, 0, _PROBE))
+        rates = tuple(((i - fixed[0]) / _PROBE, (o - fixed[1]) / _PROBE)
+                      for i, o in (_catalog_cost(price, *probe) for probe in probes))
+        linear = _LinearRates(fixed, rates)
+        expected, got = _catalog_cost(price, *_CHECK), linear.apply(*_CHECK)
+    except Exception:
+        _logger.debug("autolog: could not read rates off a price", exc_info=True)
+        return None
+    if any(abs(e - g) > 1e-9 * max(abs(e), 1e-6) for e, g in zip(expected, got)):
+        return None
+    return linear
+
+
+def _catalog_cost(price, input_tokens: int, output_tokens: int, read: int, written: int) -> tuple[float, float]:
+    from genai_prices import Usage
+
+    calculated = price.calc_price(Usage(input_tokens=input_tokens, output_tokens=output_tokens,
+                                        cache_read_tokens=read or None, cache_write_tokens=written or None))
+    return float(calculated["input_price"]), float(calculated["output_price"])
 
 
 def _count(value: Any) -> int:
@@ -144,19 +192,6 @@ def _count(value: Any) -> int:
 def _model_name(model: str) -> str:
     """A model as providers report it: 'models/gemini-2.5-flash' (Gemini) names 'gemini-2.5-flash'."""
     return model[len("models/"):] if model.startswith("models/") else model
-
-
-def _flat_rates(price) -> tuple[float, float, float, float] | None:
-    """Per-million-token rates where the price is flat (no tiers, no per-request charge)."""
-    from decimal import Decimal
-
-    present = {k: v for k, v in vars(price).items() if not k.startswith("_") and v is not None}
-    if not present or not set(present) <= _FLAT_KEYS or not all(isinstance(v, Decimal) for v in present.values()):
-        return None
-    input_rate = float(present.get("input_mtok", 0))
-    return (input_rate, float(present.get("output_mtok", 0)),
-            float(present.get("cache_read_mtok", present.get("input_mtok", 0))),
-            float(present.get("cache_write_mtok", present.get("input_mtok", 0))))
 
 
 PRICES = Prices()
