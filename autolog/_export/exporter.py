@@ -46,7 +46,7 @@ _logger = logging.getLogger("autolog")
 _now = time.monotonic
 _perf = time.perf_counter
 
-BATCH_SIZE = 100
+BATCH_SIZE = 500  # a commit costs about as much as writing 50 traces' rows: under load, batches grow
 BATCH_BYTES = 32 * 1024 * 1024  # a batch is cut short of this much recorded content
 LINGER = 0.2  # seconds the writer waits for a batch to fill
 RETRY_FOR = 60.0  # seconds a failing batch is retried before it counts as failed

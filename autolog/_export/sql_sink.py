@@ -10,8 +10,12 @@ one transaction), and then what ``log_spans`` has no place for (previews, name, 
 in a second one: a trace is whole after the first, and complete after the second."""
 from __future__ import annotations
 
+import itertools
 import logging
+import operator
 import os
+import sqlite3
+from typing import Any
 
 from mlflow.tracing.constant import TraceTagKey
 
@@ -23,6 +27,7 @@ from .trace_artifacts import upload_attachments, write_one_by_one
 _logger = logging.getLogger("autolog")
 
 _ROW_DIALECTS = ("sqlite", "postgresql")
+_ROWS_PER_STATEMENT = 500  # the rows one VALUES clause took before sqlite 3.8.8
 SQLITE_BUSY_TIMEOUT = 10.0  # seconds a write waits for another process's transaction on the same file
 _said_fallback = False
 
@@ -31,6 +36,14 @@ def _store(uri: str):
     from mlflow.tracking._tracking_service.utils import _get_store
 
     return _get_store(uri)
+
+
+def _variable_limit(connection) -> int:
+    """How many parameters one sqlite statement takes (999 before sqlite 3.32)."""
+    try:
+        return connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except Exception:  # a driver without getlimit (Python before 3.11)
+        return 999
 
 
 def _rollups_on() -> bool:
@@ -45,6 +58,8 @@ class SqlSink:
         self.tables = _compat.sql_trace_tables()
         self._locations: dict[str, str] = {}  # experiment id -> its artifact location
         self._engine = None
+        self._statements: dict[tuple, tuple[str, str]] = {}  # (table, columns) -> the driver's INSERT
+        self._sort_keys: dict[str, Any] = {}
         self._stamp = self._sqlite_stamp()  # the sqlite file's modification time, as moved() last saw it
         self.builder = self._row_builder()
 
@@ -128,8 +143,6 @@ class SqlSink:
         return self._write_through_log_spans(experiment_id, records)
 
     def _write_rows(self, experiment_id: str, records: list) -> None:
-        from sqlalchemy import insert
-
         info_table, tag_table, metadata_table, span_table = self.row_tables
         location = self._artifact_location(experiment_id)
         rows = _rows.Rows()
@@ -148,7 +161,7 @@ class SqlSink:
                 for table, table_rows in ((info_table, rows.trace_info), (tag_table, rows.tags),
                                           (metadata_table, rows.metadata), (span_table, rows.spans)):
                     if table_rows:
-                        connection.execute(insert(table), table_rows)
+                        self._insert(connection, table, table_rows)
                 with self.exporter.committing(len(records)):
                     transaction.commit()
             except BaseException:
@@ -156,6 +169,41 @@ class SqlSink:
                     transaction.rollback()
                 raise
         self._upload_attachments(records)
+
+    def _insert(self, connection, table, rows: list[dict]) -> None:
+        """All the rows in as few statements as the database takes. On sqlite straight through the
+        driver, with many rows per statement: SQLAlchemy's per-row parameter processing would cost
+        more than sqlite's own insert (the values are plain str, int, float and None already), and
+        the driver lets go of the GIL for every statement it runs, which on a busy process makes
+        the writer wait its turn for the GIL once per statement."""
+        key = self._sort_keys.get(table.name)
+        if key is None:
+            key = self._sort_keys[table.name] = operator.itemgetter(*table.primary_key.columns.keys())
+        rows = sorted(rows, key=key)  # in index order: fewer pages touched, and written, per batch
+        if connection.dialect.name != "sqlite":
+            from sqlalchemy import insert
+
+            connection.execute(insert(table), rows)
+            return
+        columns = tuple(rows[0])
+        head = self._statements.get((table.name, columns))
+        if head is None:
+            quoted = connection.dialect.identifier_preparer.quote
+            head = self._statements[(table.name, columns)] = (
+                f"INSERT INTO {quoted(table.name)} ({', '.join(quoted(c) for c in columns)}) VALUES ",
+                f"({', '.join('?' * len(columns))})")
+        into, row_marks = head
+        values = operator.itemgetter(*columns)
+        driver = connection.connection.driver_connection
+        per_statement = max(1, min(_ROWS_PER_STATEMENT, _variable_limit(driver) // len(columns)))
+        cursor = driver.cursor()
+        try:
+            for start in range(0, len(rows), per_statement):
+                part = rows[start:start + per_statement]
+                cursor.execute(into + ", ".join([row_marks] * len(part)),
+                               list(itertools.chain.from_iterable(map(values, part))))
+        finally:
+            cursor.close()
 
     # -- the log_spans path ---------------------------------------------------------------------
 
