@@ -8,7 +8,6 @@ from typing import Mapping, NamedTuple
 from mlflow.entities import TraceInfo, TraceLocation, TraceState
 from mlflow.entities.span import Span
 from mlflow.tracing.constant import SpanAttributeKey, TraceMetadataKey, TraceTagKey
-from mlflow.tracing.utils import TraceJSONEncoder, dump_span_attribute_value
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.trace import SpanContext, Status, StatusCode, TraceFlags
@@ -22,15 +21,7 @@ _SESSION_ATTRIBUTE = getattr(SpanAttributeKey, "SESSION_ID", "session.id")
 _USER_ATTRIBUTE = getattr(SpanAttributeKey, "USER_ID", "user.id")
 
 
-_ENCODER = TraceJSONEncoder(ensure_ascii=False)
-
-
-def _dump(value) -> str:
-    """MLflow's ``dump_span_attribute_value``, with one encoder made once instead of one per value."""
-    try:
-        return _ENCODER.encode(value)
-    except (ValueError, TypeError):
-        return dump_span_attribute_value(value)
+_dump = _compat.span_json
 
 
 class SpanView(NamedTuple):
@@ -73,9 +64,9 @@ def span_attributes(record, root, *, trace_info_as_attributes: bool) -> dict[str
         attributes[SpanAttributeKey.INPUTS] = record.inputs_json
     for key, value in record.attributes.items():
         attributes[key] = dump(value)
-    outputs = record.extracted_outputs()
+    outputs = record.outputs_text()
     if outputs is not None:
-        attributes[SpanAttributeKey.OUTPUTS] = dump(outputs)
+        attributes[SpanAttributeKey.OUTPUTS] = outputs
     if level := _compat.log_level(record.span_type, failed=record.error is not None):
         attributes[level[0]] = level[1]
     if trace_info_as_attributes and is_root:

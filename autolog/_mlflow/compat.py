@@ -21,12 +21,25 @@ SESSION_METADATA = TraceMetadataKey.TRACE_SESSION
 USER_METADATA = TraceMetadataKey.TRACE_USER
 
 try:
-    from mlflow.tracing.utils import dump_span_attribute_value
+    from mlflow.tracing.utils import TraceJSONEncoder, dump_span_attribute_value
+
+    _ENCODER = TraceJSONEncoder(ensure_ascii=False)
 except ImportError:  # an MLflow older than the package supports: the batched export is off there
     import json
 
+    _ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
+
     def dump_span_attribute_value(value: Any) -> str:
         return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def span_json(value: Any) -> str:
+    """A span attribute's value as MLflow stores it (``dump_span_attribute_value``), with one
+    encoder made once instead of one per value."""
+    try:
+        return _ENCODER.encode(value)
+    except (ValueError, TypeError):
+        return dump_span_attribute_value(value)
 
 try:
     from mlflow.tracing.constant import TRACE_SCHEMA_VERSION, TRACE_SCHEMA_VERSION_KEY

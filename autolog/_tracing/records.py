@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import time
 import traceback
+import types
 from typing import Any, Mapping
 
 import contextvars
@@ -16,8 +17,10 @@ import contextvars
 from . import attachments as _attachments
 from .._mlflow import compat as _compat
 from .._export import exporter as _export
-from .._mlflow.compat import dump_span_attribute_value
+from .._mlflow.compat import span_json
 
+
+_EMPTY: Mapping[str, str] = types.MappingProxyType({})
 
 # The recorded span that calls started now become children of (see RecordedSpan.make_current)
 CURRENT: contextvars.ContextVar["RecordedSpan | None"] = contextvars.ContextVar("autolog_recorded_span", default=None)
@@ -28,7 +31,7 @@ class RecordedSpan:
         "otel_trace_id", "otel_span_id", "name", "span_type", "start_ns", "end_ns",
         "inputs_json", "outputs", "attributes", "events", "error",
         "tracking_uri", "experiment_id", "run_id", "metadata", "tags",
-        "session_id", "user_id", "request_preview", "response_preview", "attachments", "outputs_extracted",
+        "session_id", "user_id", "request_preview", "response_preview", "attachments", "outputs_json",
         "artifact_location", "size", "parent", "children", "token", "submitted",
     )
 
@@ -47,7 +50,9 @@ class RecordedSpan:
         parent: "RecordedSpan | None" = None,
     ) -> None:
         self.parent = parent
-        self.children: list[RecordedSpan] = []
+        # empty ones shared until something is added: a trace waiting in the export queue is a
+        # handful of objects for the garbage collector to count, not a dozen
+        self.children: list[RecordedSpan] | tuple = ()
         self.token = None
         self.submitted = False
         self.otel_trace_id = parent.otel_trace_id if parent is not None else random.getrandbits(128) or 1
@@ -58,26 +63,28 @@ class RecordedSpan:
         self.end_ns = 0
         # attachment id -> MLflow Attachment, stored beside the trace (one dict for the whole trace)
         self.attachments: dict = parent.attachments if parent is not None else {}
-        self.outputs_extracted = False
+        self.outputs_json: str | None = None
         self.artifact_location: str | None = None
         # serialized now: the caller may change what it passed (append to its messages list)
         # as soon as the call returns
         size, binary = measured(inputs)
         if binary:
             inputs = _attachments.extract(inputs, self.trace_id, self.attachments)
-        self.inputs_json = dump_span_attribute_value(inputs) if inputs is not None else None
+        self.inputs_json = span_json(inputs) if inputs is not None else None
         self.outputs: Any = None
         self.attributes = dict(attributes)
-        self.events: list[tuple[str, int, dict[str, str]]] = []
+        self.events: list[tuple[str, int, dict[str, str]]] | tuple = ()
         self.error: str | None = None  # the status description when the span ended in error
         self.tracking_uri = tracking_uri
         self.experiment_id = experiment_id
         self.run_id = run_id
-        metadata = dict(metadata or {})
-        self.session_id = metadata.pop(_compat.SESSION_METADATA, None)
-        self.user_id = metadata.pop(_compat.USER_METADATA, None)
-        self.metadata = metadata
-        self.tags = dict(tags or {})
+        self.session_id = self.user_id = None
+        if metadata:
+            metadata = dict(metadata)
+            self.session_id = metadata.pop(_compat.SESSION_METADATA, None)
+            self.user_id = metadata.pop(_compat.USER_METADATA, None)
+        self.metadata: Mapping[str, str] = metadata or _EMPTY
+        self.tags: Mapping[str, str] = dict(tags) if tags else _EMPTY
         self.request_preview: str | None = None
         self.response_preview: str | None = None
         self.size = 0  # bytes of recorded content, for the export queue's bound (set at the end)
@@ -109,6 +116,8 @@ class RecordedSpan:
             return None
         span = RecordedSpan(name, span_type, inputs, attributes, tracking_uri=None, experiment_id=None, run_id=None,
                             metadata=None, tags=None, parent=self)
+        if not self.children:
+            self.children = []
         self.children.append(span)
         return span
 
@@ -124,12 +133,13 @@ class RecordedSpan:
             except ValueError:  # ended in another context than it started in
                 CURRENT.set(self.parent)
 
-    def extracted_outputs(self) -> Any:
-        """The outputs with their binary payloads moved to attachments (once, on the writer's thread)."""
-        if not self.outputs_extracted:
-            self.outputs = _attachments.extract(self.outputs, self.trace_id, self.attachments)
-            self.outputs_extracted = True
-        return self.outputs
+    def outputs_text(self) -> str | None:
+        """The outputs as JSON text; outputs that may hold binary payloads have them moved to
+        attachments first (once, on the writer's thread)."""
+        if self.outputs is not None:
+            outputs, self.outputs = _attachments.extract(self.outputs, self.trace_id, self.attachments), None
+            self.outputs_json = span_json(outputs)
+        return self.outputs_json
 
     def set_previews(self, request: str | None, response: str | None) -> None:
         self.request_preview = request
@@ -139,23 +149,28 @@ class RecordedSpan:
         self._end(outputs, attributes, end_ns)
 
     def end_error(self, error: BaseException, outputs: Any = None, attributes: Mapping[str, Any] | None = None) -> None:
-        self.events.append(("exception", time.time_ns(), {
+        self.events = [*self.events, ("exception", time.time_ns(), {
             "exception.type": type(error).__name__,
             "exception.message": str(error),
             "exception.stacktrace": "".join(traceback.format_exception(error)),
             "exception.escaped": "False",
-        }))
+        })]
         self.error = f"{type(error).__name__}: {error}"
         self._end(outputs, attributes, None)
 
     def _end(self, outputs: Any, attributes: Mapping[str, Any] | None, end_ns: int | None) -> None:
         self._release()
         self.end_ns = end_ns or time.time_ns()
-        self.outputs = outputs
         if attributes:
             self.attributes.update(attributes)
         size, binary = measured(outputs)
-        self.outputs_extracted = not binary  # nothing MLflow's extractor would take: no walk on the writer
+        if binary:  # MLflow's extractor may take something: it runs on the writer
+            self.outputs = outputs
+        elif outputs is not None:
+            # as text now, so that what waits in the export queue is a few objects, not the
+            # whole response's dicts and lists for the garbage collector to go over
+            self.outputs_json = span_json(outputs)
+            size = len(self.outputs_json)
         self.size = len(self.inputs_json or "") + size
         if self.parent is not None:
             return  # the root hands the whole trace over
