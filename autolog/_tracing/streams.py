@@ -42,18 +42,14 @@ class StreamState:
             self.accumulator = None
 
     def add(self, item: Any) -> bool:
-        """Accumulates an item the stream gave; True if the caller must not see it."""
+        """Accumulates an item the stream gave; True if the caller must not see it. (Runs once per
+        item: one call deep on purpose.)"""
         hide = self.hide
-        if hide is not None and _hidden(hide, item):
-            self._accumulate(item)
-            return True
-        if not self.items:
-            self.first_ns = time.perf_counter_ns()
-        self.items += 1
-        self._accumulate(item)
-        return False
-
-    def _accumulate(self, item: Any) -> None:
+        hidden = hide is not None and _hidden(hide, item)
+        if not hidden:
+            if not self.items:
+                self.first_ns = time.perf_counter_ns()
+            self.items += 1
         accumulator = self.accumulator
         if accumulator is not None:
             try:
@@ -61,6 +57,7 @@ class StreamState:
             except Exception:
                 _logger.debug("autolog: could not accumulate a stream item", exc_info=True)
                 self.accumulator = None  # the span keeps its status and timing, loses its output
+        return hidden
 
     def _attributes(self, how: str) -> dict[str, Any]:
         attributes: dict[str, Any] = {STREAM_END: how, STREAM_COMPLETED: how == "exhausted", STREAM_ITEMS: self.items}

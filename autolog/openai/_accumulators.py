@@ -106,12 +106,14 @@ class _ChatChoice:
         self.extra: dict[str, Any] = {}  # other fields a compatible server adds to the delta
 
     def add(self, choice: Any) -> None:
-        if choice.delta is not None:
-            self.add_delta(choice.delta)
+        delta = choice.delta
+        if delta is not None:
+            self.add_delta(delta)
         if choice.finish_reason:
             self.finish_reason = choice.finish_reason
-        if choice.logprobs is not None and choice.logprobs.content:
-            self.logprobs.extend(choice.logprobs.content)
+        logprobs = choice.logprobs
+        if logprobs is not None and logprobs.content:
+            self.logprobs.extend(logprobs.content)
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -121,8 +123,9 @@ class _ChatChoice:
         }
 
     def add_delta(self, delta: Any) -> None:
-        if delta.content:
-            self.content.append(delta.content)
+        content = delta.content
+        if content:
+            self.content.append(content)
         has_refusal, declared = _delta_layout(delta)
         if has_refusal and delta.refusal:
             self.refusal.append(delta.refusal)
@@ -143,10 +146,10 @@ class _ChatChoice:
             fn["name"] = fn["name"] or delta.function_call.name
             if delta.function_call.arguments:
                 fn["arguments"].append(delta.function_call.arguments)
-        if declared:
-            values = {name: value for name in declared if (value := getattr(delta, name)) is not None}
-            if values:
-                self._add_extra(values)
+        for name in declared:  # most chunks have none of these set: no dict made for them
+            value = getattr(delta, name)
+            if value is not None:
+                self._add_extra({name: value})
         extra = delta.__pydantic_extra__
         if extra:
             self._add_extra(extra)
@@ -214,8 +217,9 @@ class _ChoicesAccumulator:
     def add(self, chunk: Any) -> None:
         if not self.head.settled:
             self.head.update(chunk)
-        if chunk.usage is not None:
-            self.usage = chunk.usage
+        usage = chunk.usage
+        if usage is not None:
+            self.usage = usage
         for choice in chunk.choices or ():
             index = choice.index or 0  # some compatible servers leave it out
             state = self.choices.get(index)
