@@ -45,7 +45,7 @@ import openai  # noqa: E402
 
 logging.getLogger("mlflow").setLevel(logging.ERROR)
 if "MLFLOW_EXPERIMENT_ID" not in os.environ:  # a store that is down is not asked for an experiment
-    mlflow.set_experiment("load")
+    mlflow.set_experiment(os.environ.get("LOAD_EXPERIMENT", "load"))
 BODY = json.dumps({
     "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini-2024-07-18",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "The capital of France is Paris."},

@@ -48,11 +48,11 @@ def run_child(sut: str, threads: int, calls: int, uri: str, **env) -> dict:
     return result
 
 
-def count_traces(uri: str) -> int:
+def count_traces(uri: str, experiment_name: str = "load") -> int:
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri=uri)
-    experiment = client.get_experiment_by_name("load")
+    experiment = client.get_experiment_by_name(experiment_name)
     total, token = 0, None
     while True:
         page = client.search_traces(locations=[experiment.experiment_id], max_results=500, page_token=token,
@@ -63,10 +63,10 @@ def count_traces(uri: str) -> int:
             return total - 1  # the warm-up call's trace
 
 
-def burst(sut: str, threads: int, calls: int, uri: str) -> dict:
-    result = run_child(sut, threads, calls, uri)
+def burst(sut: str, threads: int, calls: int, uri: str, experiment: str = "load") -> dict:
+    result = run_child(sut, threads, calls, uri, LOAD_EXPERIMENT=experiment)
     if sut != "raw":
-        result["stored"] = count_traces(uri)
+        result["stored"] = count_traces(uri, experiment)
     result["calls"] = threads * calls
     return result
 
@@ -112,18 +112,50 @@ def store_down(scratch: Path) -> dict:
     return found
 
 
+def rounds_of_bursts(args, label: str, suts: tuple[str, ...], uri_for) -> dict:
+    """``args.rounds`` rounds, the systems in turn within each: on a shared machine one run's CPU
+    figure moves by a third, so each figure is the median of the rounds, and the extra CPU the
+    median of each round's difference to the untraced run of the same round."""
+    found: dict[str, list] = {sut: [] for sut in suts}
+    for i in range(args.rounds):
+        for sut in suts:
+            found[sut].append(burst(sut, args.threads, args.calls, uri_for(sut, i), f"load-{sut}-{i}"))
+    per_call = {sut: [r["cpu_s"] / r["calls"] * 1000 for r in runs] for sut, runs in found.items()}
+    row: dict = {"label": label, "rounds": args.rounds}
+    for sut, runs in found.items():
+        entry = {"cpu_ms_per_call": statistics.median(per_call[sut]), "cpu_ms_per_call_rounds": per_call[sut],
+                 "exit_wait_s": statistics.median(r["exit_wait_s"] for r in runs),
+                 "burst_s": statistics.median(r["burst_s"] for r in runs)}
+        if sut != "raw":
+            entry["extra_cpu_ms_per_call"] = statistics.median(
+                ours - raw for ours, raw in zip(per_call[sut], per_call["raw"]))
+            entry["stored"] = min(r["stored"] for r in runs)
+            entry["lost"] = max(r["calls"] - r["stored"] for r in runs)
+        if runs[-1].get("stats"):
+            entry["stats"] = runs[-1]["stats"]
+        row[sut] = entry
+    print(f"{label}: " + "  ".join(
+        f"{sut}: {e.get('stored', '-')}/{args.threads * args.calls} stored (worst round), "
+        f"+{e.get('extra_cpu_ms_per_call', 0):.2f} ms CPU/call (rounds: "
+        f"{', '.join(f'{v:.2f}' for v in e['cpu_ms_per_call_rounds'])} ms/call)"
+        for sut, e in row.items() if sut not in ("label", "rounds")), flush=True)
+    return row
+
+
 def cpu_bursts(args, scratch: Path) -> dict:
     """Extra process CPU per traced call, export included: local sqlite (this package and MLflow's
     autolog) and PostgreSQL as the tracking URI (this package), from the same run."""
     found = {"catalog": args.catalog, "python": args.python}
-    found["sqlite"] = summarize(f"{args.threads} x {args.calls}, local sqlite, catalog {args.catalog}", {
-        sut: burst(sut, args.threads, args.calls, fresh_sqlite(scratch, f"cpu-{sut}")) for sut in ("raw", "project", "mlflow")})
+    found["sqlite"] = rounds_of_bursts(
+        args, f"{args.threads} x {args.calls}, local sqlite, catalog {args.catalog}", ("raw", "project", "mlflow"),
+        lambda sut, i: fresh_sqlite(scratch, f"cpu-{sut}-{i}"))
     with postgres_cluster() as database:
         from mlflow import MlflowClient
 
         MlflowClient(tracking_uri=database).search_experiments()  # the store exists
-        found["postgres"] = summarize(f"{args.threads} x {args.calls}, PostgreSQL, catalog {args.catalog}", {
-            sut: burst(sut, args.threads, args.calls, database) for sut in ("raw", "project")})
+        found["postgres"] = rounds_of_bursts(
+            args, f"{args.threads} x {args.calls}, PostgreSQL, catalog {args.catalog}", ("raw", "project"),
+            lambda sut, i: database)
     return found
 
 
@@ -139,6 +171,7 @@ def main() -> None:
                         help="MLFLOW_MODEL_CATALOG_URI unset (as users have it) or empty (MLflow's remote catalog off)")
     parser.add_argument("--python", default=sys.executable, help="the programs' interpreter (a venv with LiteLLM, say)")
     parser.add_argument("--label", default="", help="names this run's CPU figures in the results")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the CPU bursts (--only cpu)")
     args = parser.parse_args()
     OPTIONS.catalog, OPTIONS.python = args.catalog, args.python
     scratch = Path(tempfile.mkdtemp(prefix="autolog-load-"))
