@@ -93,8 +93,7 @@ def chunk_slope() -> dict | None:
     process, tracing toggled call by call), where it sits beside the checkout."""
     if not SLOPE_TOOL.exists():
         return None
-    done = subprocess.run([sys.executable, str(SLOPE_TOOL)], capture_output=True, text=True, timeout=3600,
-                          env=dict(os.environ, MLFLOW_MODEL_CATALOG_URI=""))
+    done = subprocess.run([sys.executable, str(SLOPE_TOOL)], capture_output=True, text=True, timeout=3600)
     print(done.stdout.strip())
     return json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
 
