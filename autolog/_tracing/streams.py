@@ -27,36 +27,41 @@ class StreamState:
     """What a stream's span needs; holds no reference to the proxy, so that the proxy's
     finalizer can end the span after the proxy is gone."""
 
-    __slots__ = ("call", "accumulator", "first_ns", "items", "hide", "__weakref__")
+    __slots__ = ("call", "accumulate", "first_ns", "items", "hide", "accumulator", "__weakref__")
 
-    def __init__(self, call) -> None:
+    def __init__(self, call, accumulator: Any = None) -> None:
+        """``accumulator``: the one to use, else one made by the call's kind."""
         self.call = call
         self.first_ns = 0
         self.items = 0
         self.hide = call.hide
         try:
-            factory = call.kind.new_accumulator
-            self.accumulator = factory() if factory is not None else None
+            if accumulator is None and (factory := call.kind.new_accumulator) is not None:
+                accumulator = factory()
+            self.accumulate = accumulator.add if accumulator is not None else None
+            self.accumulator = accumulator
         except Exception:
             _logger.debug("autolog: could not make an accumulator", exc_info=True)
-            self.accumulator = None
+            self.accumulator = self.accumulate = None
 
     def add(self, item: Any) -> bool:
         """Accumulates an item the stream gave; True if the caller must not see it. (Runs once per
         item: one call deep on purpose.)"""
         hide = self.hide
-        hidden = hide is not None and _hidden(hide, item)
-        if not hidden:
+        if hide is not None and _hidden(hide, item):
+            hidden = True
+        else:
+            hidden = False
             if not self.items:
                 self.first_ns = time.perf_counter_ns()
             self.items += 1
-        accumulator = self.accumulator
-        if accumulator is not None:
+        accumulate = self.accumulate
+        if accumulate is not None:
             try:
-                accumulator.add(item)
+                accumulate(item)
             except Exception:
                 _logger.debug("autolog: could not accumulate a stream item", exc_info=True)
-                self.accumulator = None  # the span keeps its status and timing, loses its output
+                self.accumulator = self.accumulate = None  # the span keeps its status and timing, loses its output
         return hidden
 
     def _attributes(self, how: str) -> dict[str, Any]:
@@ -136,34 +141,113 @@ class _ItemsProxy(wrapt.ObjectProxy):
     def __init__(self, items: Any, call) -> None:
         super().__init__(items)
         self._self_state = state = StreamState(call)
+        self._self_reader = self._self_async_reader = None  # what next() and anext() read through
         _watch(self, state)
 
     def _left(self) -> None:
         self._self_state.closed()
 
 
-class _SyncItems(_ItemsProxy):
+class _Reader:
+    """Reads the wrapped stream item by item for the proxy: ``next(stream)`` and ``for`` loops
+    alike. Every attribute read on a wrapt proxy passes through Python's ``__getattr__`` hook and
+    wrapt's own lookup, several times what the rest of an item's tracing costs, so the proxy
+    hands its loops a reader, which holds what each item needs in slots. The reader a loop gets
+    holds the proxy too (``keep``), so a stream read straight out of the call lives as long as its
+    loop: the proxy's finalizer is what says a stream was dropped unread."""
+
+    __slots__ = ("state", "next_item", "keep")
+
+    def __init__(self, state: StreamState, source: Any, keep: Any = None) -> None:
+        self.state = state
+        self.next_item = source.__next__
+        self.keep = keep
+
     def __iter__(self):
         return self
 
     def __next__(self):
-        state = self._self_state
+        state = self.state
         while True:
-            # the call is running while its stream is read: an SDK the stream opens only now (a
-            # wrapper SDK's lazy request) makes no span of its own
-            token = IN_CALL.set(state.call)
             try:
-                item = self.__wrapped__.__next__()
+                item = self.next_item()
             except StopIteration:
                 state.end("exhausted")
                 raise
             except BaseException as error:
                 state.fail(error)
                 raise
-            finally:
-                IN_CALL.reset(token)
             if not state.add(item):
                 return item
+
+
+class _AsyncReader:
+    """The async counterpart of ``_Reader`` (a class, not an async generator: a loop that stops
+    early drops it at once, where an async generator would wait for the event loop to close it)."""
+
+    __slots__ = ("state", "next_item", "keep")
+
+    def __init__(self, state: StreamState, source: Any, keep: Any = None) -> None:
+        self.state = state
+        self.next_item = source.__anext__
+        self.keep = keep
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        state = self.state
+        while True:
+            try:
+                item = await self.next_item()
+            except StopAsyncIteration:
+                state.end("exhausted")
+                raise
+            except BaseException as error:
+                state.fail(error)
+                raise
+            if not state.add(item):
+                return item
+
+
+class _InCallReader(_Reader):
+    """For a stream whose reading runs SDK code that may make calls of its own (a generator's
+    body, a wrapper SDK's request opened only when its stream is first read): the call is the
+    running call while an item is read, so those make no span of their own. (An SDK's stream
+    class only parses what its response sends, and is read without this.)"""
+
+    __slots__ = ()
+
+    def __next__(self):
+        token = IN_CALL.set(self.state.call)
+        try:
+            return _Reader.__next__(self)
+        finally:
+            IN_CALL.reset(token)
+
+
+class _InCallAsyncReader(_AsyncReader):
+    __slots__ = ()
+
+    async def __anext__(self):
+        token = IN_CALL.set(self.state.call)
+        try:
+            return await _AsyncReader.__anext__(self)
+        finally:
+            IN_CALL.reset(token)
+
+
+class _SyncItems(_ItemsProxy):
+    _self_reader_class = _Reader  # class attributes shadow the stream's own: a name no SDK uses
+
+    def __iter__(self):
+        return self._self_reader_class(self._self_state, iter(self.__wrapped__), keep=self)
+
+    def __next__(self):
+        reader = self._self_reader
+        if reader is None:
+            reader = self._self_reader = self._self_reader_class(self._self_state, self.__wrapped__)
+        return reader.__next__()
 
     @property
     def close(self):
@@ -173,25 +257,16 @@ class _SyncItems(_ItemsProxy):
 
 
 class _AsyncItems(_ItemsProxy):
+    _self_async_reader_class = _AsyncReader
+
     def __aiter__(self):
-        return self
+        return self._self_async_reader_class(self._self_state, self.__wrapped__.__aiter__(), keep=self)
 
     async def __anext__(self):
-        state = self._self_state
-        while True:
-            token = IN_CALL.set(state.call)
-            try:
-                item = await self.__wrapped__.__anext__()
-            except StopAsyncIteration:
-                state.end("exhausted")
-                raise
-            except BaseException as error:
-                state.fail(error)
-                raise
-            finally:
-                IN_CALL.reset(token)
-            if not state.add(item):
-                return item
+        reader = self._self_async_reader
+        if reader is None:
+            reader = self._self_async_reader = self._self_async_reader_class(self._self_state, self.__wrapped__)
+        return await reader.__anext__()
 
     @property
     def aclose(self):
@@ -199,6 +274,14 @@ class _AsyncItems(_ItemsProxy):
         as mistralai's before 2.10), neither has the proxy: the AttributeError makes hasattr()
         answer as for the SDK's own object."""
         return _async_closing(self.__wrapped__.aclose, self._self_state)
+
+
+class _SyncItemsInCall(_SyncItems):
+    _self_reader_class = _InCallReader
+
+
+class _AsyncItemsInCall(_AsyncItems):
+    _self_async_reader_class = _InCallAsyncReader
 
 
 def _sync_closing(wrapped_close, state: StreamState):
@@ -263,16 +346,16 @@ class AsyncStreamProxy(_AsyncContext, _AsyncItems):
         return _async_closing(self.__wrapped__.close, self._self_state)
 
 
-class GeneratorProxy(_SyncItems):
+class GeneratorProxy(_SyncItemsInCall):
     """A plain generator an SDK returns for a stream (google-genai): ``close()``, leaving a
     ``for`` loop and dropping it, and garbage collection end the span as for an SDK stream."""
 
 
-class AsyncGeneratorProxy(_AsyncItems):
+class AsyncGeneratorProxy(_AsyncItemsInCall):
     """A plain async generator an SDK returns for a stream, as ``GeneratorProxy``."""
 
 
-class DualStreamProxy(_SyncContext, _AsyncContext, _SyncItems, _AsyncItems):
+class DualStreamProxy(_SyncContext, _AsyncContext, _SyncItemsInCall, _AsyncItemsInCall):
     """A stream class that serves ``for`` and ``async for`` alike (LiteLLM's CustomStreamWrapper):
     read either way, closed with its own sync ``close()`` or ``aclose()``, used as a sync or an
     async context manager, as the SDK's object is."""

@@ -32,10 +32,6 @@ class ModelStreamError(Exception):
 class _State(StreamState):
     __slots__ = ()
 
-    def __init__(self, call, accumulator) -> None:
-        super().__init__(call)
-        self.accumulator = accumulator
-
     def end(self, how: str) -> None:
         """An error event the model sent ends the span as an error, whichever way the stream ended."""
         try:
