@@ -3,8 +3,9 @@
 ``add`` keeps references and appends string pieces; ``result`` joins and builds once."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
+from .._tracing.kinds import field, fields_of
 from .._tracing.text import TextBuffer
 
 
@@ -14,20 +15,15 @@ def _dump(obj: Any) -> Any:
 
 
 _OPENAI_DELTA_FIELDS = frozenset({"content", "refusal", "role", "tool_calls", "function_call"})
-_DELTA_LAYOUTS: dict[type, tuple[bool, tuple[str, ...]]] = {}
+_CONTENT_ONLY = frozenset({"content"})
 
 
-def _delta_layout(delta: Any) -> tuple[bool, tuple[str, ...]]:
-    """Per delta class, once: whether it has OpenAI's ``refusal`` (a missing attribute costs an
-    exception per chunk), and the fields an OpenAI-shaped SDK (groq) declares beyond OpenAI's, read
-    like the extra fields a compatible server adds (a field is declared or extra, never both)."""
-    cls = type(delta)
-    layout = _DELTA_LAYOUTS.get(cls)
-    if layout is None:
-        fields = getattr(cls, "model_fields", None) or {}
-        layout = _DELTA_LAYOUTS[cls] = ("refusal" in fields,
-                                        tuple(n for n in fields if n not in _OPENAI_DELTA_FIELDS))
-    return layout
+def _declared_beyond_openai(cls: type) -> tuple[str, ...]:
+    """The fields a delta class declares beyond OpenAI's own (groq's, the ``audio`` of newer
+    releases), read like the extra fields a compatible server adds (a field is declared or extra,
+    never both)."""
+    fields = getattr(cls, "model_fields", None) or {}
+    return tuple(n for n in fields if n not in _OPENAI_DELTA_FIELDS)
 
 
 class _Head:
@@ -91,7 +87,7 @@ class ToolCallDeltas:
 
 class _ChatChoice:
     __slots__ = ("role", "content", "refusal", "reasoning", "reasoning_key", "tools", "function",
-                 "finish_reason", "logprobs", "extra")
+                 "finish_reason", "logprobs", "extra", "delta_type", "declared")
 
     def __init__(self) -> None:
         self.role = "assistant"
@@ -104,16 +100,58 @@ class _ChatChoice:
         self.finish_reason = None
         self.logprobs: list[Any] = []
         self.extra: dict[str, Any] = {}  # other fields a compatible server adds to the delta
+        self.delta_type: type | None = None  # the delta class ``declared`` is of
+        self.declared: tuple[str, ...] = ()
 
-    def add(self, choice: Any) -> None:
-        delta = choice.delta
+    def add(self, choice: Mapping[str, Any]) -> None:
+        """One choice of a chunk, as its fields."""
+        try:
+            delta, finish_reason, logprobs = choice["delta"], choice["finish_reason"], choice["logprobs"]
+        except KeyError:
+            delta, finish_reason, logprobs = choice.get("delta"), choice.get("finish_reason"), choice.get("logprobs")
         if delta is not None:
-            self.add_delta(delta)
-        if choice.finish_reason:
-            self.finish_reason = choice.finish_reason
-        logprobs = choice.logprobs
-        if logprobs is not None and logprobs.content:
-            self.logprobs.extend(logprobs.content)
+            try:  # the most frequent delta by far: a piece of content and nothing else
+                plain = delta.__pydantic_fields_set__ == _CONTENT_ONLY and not delta.__pydantic_extra__
+            except AttributeError:  # not a pydantic model
+                plain = False
+            if plain:
+                content = delta.content
+                if content:
+                    self.content.append(content)
+            else:
+                self._add_delta(delta)
+        if finish_reason:
+            self.finish_reason = finish_reason
+        if logprobs is not None and (content := field(logprobs, "content")):
+            self.logprobs.extend(content)
+
+    def _add_delta(self, delta: Any) -> None:
+        fields = fields_of(delta)
+        content = fields.get("content")
+        if content:
+            self.content.append(content)
+        refusal = fields.get("refusal")
+        if refusal:
+            self.refusal.append(refusal)
+        role = fields.get("role")
+        if role:
+            self.role = role
+        tool_calls = fields.get("tool_calls")
+        if tool_calls:
+            self._add_tool_calls(tool_calls)
+        function_call = fields.get("function_call")
+        if function_call is not None:
+            self._add_function_call(function_call)
+        if type(delta) is not self.delta_type:
+            self.delta_type = type(delta)
+            self.declared = _declared_beyond_openai(self.delta_type)
+        for name in self.declared:  # most deltas have none of these set: no dict made for them
+            value = fields.get(name)
+            if value is not None:
+                self._add_extra({name: value})
+        extra = getattr(delta, "__pydantic_extra__", None)
+        if extra:
+            self._add_extra(extra)
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -122,37 +160,22 @@ class _ChatChoice:
             "logprobs": {"content": [_dump(p) for p in self.logprobs]} if self.logprobs else None,
         }
 
-    def add_delta(self, delta: Any) -> None:
-        content = delta.content
-        if content:
-            self.content.append(content)
-        has_refusal, declared = _delta_layout(delta)
-        if has_refusal and delta.refusal:
-            self.refusal.append(delta.refusal)
-        if delta.role:
-            self.role = delta.role
-        if delta.tool_calls:
-            tools = self.tools
-            for call in delta.tool_calls:
-                fn = call.function
-                if fn is None:
-                    tools.add(call.index, call.id, call.type, None, None)
-                else:
-                    tools.add(call.index, call.id, call.type, fn.name, fn.arguments)
-        if delta.function_call is not None:
-            fn = self.function
+    def _add_tool_calls(self, tool_calls: Any) -> None:
+        tools = self.tools
+        for call in tool_calls:
+            fn = call.function
             if fn is None:
-                fn = self.function = {"name": None, "arguments": TextBuffer()}
-            fn["name"] = fn["name"] or delta.function_call.name
-            if delta.function_call.arguments:
-                fn["arguments"].append(delta.function_call.arguments)
-        for name in declared:  # most chunks have none of these set: no dict made for them
-            value = getattr(delta, name)
-            if value is not None:
-                self._add_extra({name: value})
-        extra = delta.__pydantic_extra__
-        if extra:
-            self._add_extra(extra)
+                tools.add(call.index, call.id, call.type, None, None)
+            else:
+                tools.add(call.index, call.id, call.type, fn.name, fn.arguments)
+
+    def _add_function_call(self, function_call: Any) -> None:
+        fn = self.function
+        if fn is None:
+            fn = self.function = {"name": None, "arguments": TextBuffer()}
+        fn["name"] = fn["name"] or function_call.name
+        if function_call.arguments:
+            fn["arguments"].append(function_call.arguments)
 
     def _add_extra(self, extra: dict[str, Any]) -> None:
         for key, value in extra.items():
@@ -193,11 +216,13 @@ class _TextChoice:
         self.text = TextBuffer()
         self.finish_reason = None
 
-    def add(self, choice: Any) -> None:
-        if choice.text:
-            self.text.append(choice.text)
-        if choice.finish_reason:
-            self.finish_reason = choice.finish_reason
+    def add(self, choice: Mapping[str, Any]) -> None:
+        text = choice.get("text")
+        if text:
+            self.text.append(text)
+        finish_reason = choice.get("finish_reason")
+        if finish_reason:
+            self.finish_reason = finish_reason
 
     def fields(self) -> dict[str, Any]:
         return {"text": self.text.text(), "finish_reason": self.finish_reason, "logprobs": None}
@@ -215,17 +240,32 @@ class _ChoicesAccumulator:
         self.usage = None
 
     def add(self, chunk: Any) -> None:
+        """Runs for every chunk, so its fields are read from the model's ``__dict__`` by subscript
+        (see ``fields_of``), where an SDK's model has every field it declares; anything else is
+        read field by field."""
         if not self.head.settled:
             self.head.update(chunk)
-        usage = chunk.usage
+        try:
+            fields = chunk.__dict__
+            usage, choices = fields["usage"], fields["choices"]
+        except (AttributeError, KeyError):
+            fields = fields_of(chunk)
+            usage, choices = fields.get("usage"), fields.get("choices")
         if usage is not None:
             self.usage = usage
-        for choice in chunk.choices or ():
-            index = choice.index or 0  # some compatible servers leave it out
-            state = self.choices.get(index)
-            if state is None:
+        if not choices:
+            return
+        for choice in choices:
+            try:
+                fields = choice.__dict__
+            except AttributeError:
+                fields = fields_of(choice)
+            index = fields.get("index") or 0  # some compatible servers leave it out
+            try:
+                state = self.choices[index]
+            except KeyError:
                 state = self.choices[index] = self.choice_type()
-            state.add(choice)
+            state.add(fields)
 
     def result(self) -> dict[str, Any]:
         out = self.head.fields(self.object_name)
