@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._tracing.kinds import field
+from .._tracing.kinds import field, fields_of
 from .._tracing.text import TextBuffer
 
 
@@ -35,17 +35,21 @@ class _Block:
         self.citations: list[Any] = []
 
     def add(self, delta: Any) -> None:
-        kind = field(delta, "type")
+        try:  # fields_of(), inlined: this runs for every delta
+            fields = delta.__dict__
+        except AttributeError:
+            fields = fields_of(delta)
+        kind = fields.get("type")
         if kind == "text_delta":
-            self.text.append(field(delta, "text"))
+            self.text.append(fields.get("text") or "")
         elif kind == "input_json_delta":
-            self.json.append(field(delta, "partial_json"))
+            self.json.append(fields.get("partial_json") or "")
         elif kind == "thinking_delta":
-            self.thinking.append(field(delta, "thinking"))
+            self.thinking.append(fields.get("thinking") or "")
         elif kind == "signature_delta":
-            self.signature = field(delta, "signature")
+            self.signature = fields.get("signature")
         elif kind == "citations_delta":
-            self.citations.append(field(delta, "citation"))
+            self.citations.append(fields.get("citation"))
 
     def build(self) -> dict[str, Any]:
         block = _dump(self.start) if self.start is not None else {"type": "text", "text": ""}
@@ -77,13 +81,20 @@ class MessageAccumulator:
         self.usage: dict[str, Any] = {}
 
     def add(self, event: Any) -> None:
-        kind = field(event, "type")
+        """Runs for every event: the SDK model's fields are read from its ``__dict__`` (see
+        ``fields_of``); the events Bedrock passes on are dicts already."""
+        try:
+            fields = event.__dict__
+        except AttributeError:
+            fields = fields_of(event)
+        kind = fields.get("type")
         if kind == "content_block_delta":
-            index = field(event, "index")
-            block = self.blocks.get(index)
-            if block is None:
+            index = fields.get("index")
+            try:
+                block = self.blocks[index]
+            except KeyError:
                 block = self.blocks[index] = _Block(None)
-            block.add(field(event, "delta"))
+            block.add(fields.get("delta"))
         elif kind == "content_block_start":
             self.blocks[field(event, "index")] = _Block(field(event, "content_block"))
         elif kind == "message_start":
