@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._tracing.kinds import fields_of
 from .._tracing.text import TextBuffer
 
 _LAST_WINS = ("finish_reason", "finish_message", "safety_ratings", "grounding_metadata", "avg_logprobs",
               "logprobs_result", "url_context_metadata", "token_count")
+_HEAD = ("model_version", "response_id", "create_time", "prompt_feedback", "model_status")
+_LAST_WINS_SET, _HEAD_SET = frozenset(_LAST_WINS), frozenset(_HEAD)
+_TEXT_FIELDS = frozenset({"text", "thought", "thought_signature"})
+
+# The accumulator runs for every chunk, so it reads the models' fields from their ``__dict__`` (see
+# ``fields_of``) and, of the dozens a model declares, looks only at those the response gave
+# (pydantic's ``__pydantic_fields_set__``); an object that is no pydantic model has all looked at.
 
 
 def dump(obj: Any) -> Any:
@@ -45,37 +53,47 @@ class _Candidate:
         self.fields: dict[str, Any] = {}
         self.citations: list[Any] = []
 
-    def add(self, candidate: Any) -> None:
-        content = candidate.content
+    def add(self, fields, given) -> None:
+        """A candidate's fields, and the names of those given."""
+        content = fields.get("content")
         if content is not None:
-            self.role = content.role or self.role
-            for part in content.parts or ():
+            try:
+                content = content.__dict__
+            except AttributeError:
+                content = fields_of(content)
+            self.role = content.get("role") or self.role
+            for part in content.get("parts") or ():
                 self._add_part(part)
-        for name in _LAST_WINS:
-            value = getattr(candidate, name, None)
+        for name in _LAST_WINS_SET & given:
+            value = fields.get(name)
             if value is not None:
                 self.fields[name] = value
-        citations = candidate.citation_metadata
-        if citations is not None and citations.citations:
-            self.citations.extend(citations.citations)
+        citations = fields.get("citation_metadata")
+        if citations is not None and (cited := fields_of(citations).get("citations")):
+            self.citations.extend(cited)
 
     def _add_part(self, part: Any) -> None:
-        text = part.text
-        if text is None or _has_more_than_text(part):
+        try:
+            fields, given = part.__dict__, part.__pydantic_fields_set__
+        except AttributeError:
+            fields, given = fields_of(part), None
+        text = fields.get("text")
+        if text is None or ((given is None or not given <= _TEXT_FIELDS) and _has_more_than_text(fields)):
             self.parts.append(part)
             return
-        thought = bool(part.thought)
+        thought = bool(fields.get("thought"))
+        signature = fields.get("thought_signature")
         last = self.parts[-1] if self.parts else None
-        if text == "" and part.thought_signature and isinstance(last, _TextRun) and last.signature is None:
-            last.signature = part.thought_signature  # a signature sent on its own, after its text
+        if text == "" and signature and isinstance(last, _TextRun) and last.signature is None:
+            last.signature = signature  # a signature sent on its own, after its text
             return
         if not isinstance(last, _TextRun) or last.thought != thought:
             last = _TextRun(thought)
             self.parts.append(last)
         if text:
             last.text.append(text)
-        if part.thought_signature and last.signature is None:
-            last.signature = part.thought_signature
+        if signature and last.signature is None:
+            last.signature = signature
 
     def build(self) -> dict[str, Any]:
         from google.genai import types
@@ -86,14 +104,14 @@ class _Candidate:
                 part = types.Part(text=part.text.text(), thought=part.thought or None, thought_signature=part.signature)
             parts.append(dump(part))
         out: dict[str, Any] = {"content": {"role": self.role or "model", "parts": parts}, "index": self.index}
-        out.update({name: dump(value) for name, value in self.fields.items()})
+        out.update({name: dump(self.fields[name]) for name in _LAST_WINS if name in self.fields})
         if self.citations:
             out["citation_metadata"] = {"citations": dump(self.citations)}
         return out
 
 
-def _has_more_than_text(part: Any) -> bool:
-    return any(getattr(part, name, None) is not None for name in (
+def _has_more_than_text(fields) -> bool:
+    return any(fields.get(name) is not None for name in (
         "function_call", "function_response", "inline_data", "executable_code", "code_execution_result",
         "file_data", "tool_call", "tool_response"))
 
@@ -107,22 +125,31 @@ class ResponseAccumulator:
         self.usage = None
 
     def add(self, chunk: Any) -> None:
-        for candidate in chunk.candidates or ():
-            index = candidate.index or 0
+        try:
+            fields, given = chunk.__dict__, chunk.__pydantic_fields_set__
+        except AttributeError:
+            fields, given = fields_of(chunk), _HEAD_SET
+        for candidate in fields.get("candidates") or ():
+            try:
+                candidate_fields, candidate_given = candidate.__dict__, candidate.__pydantic_fields_set__
+            except AttributeError:
+                candidate_fields, candidate_given = fields_of(candidate), _LAST_WINS_SET
+            index = candidate_fields.get("index") or 0
             state = self.candidates.get(index)
             if state is None:
                 state = self.candidates[index] = _Candidate(index)
-            state.add(candidate)
-        if chunk.usage_metadata is not None:
-            self.usage = chunk.usage_metadata
-        for name in ("model_version", "response_id", "create_time", "prompt_feedback", "model_status"):
-            value = getattr(chunk, name, None)
+            state.add(candidate_fields, candidate_given)
+        usage = fields.get("usage_metadata")
+        if usage is not None:
+            self.usage = usage
+        for name in _HEAD_SET & given:
+            value = fields.get(name)
             if value is not None:
                 self.head[name] = value
 
     def result(self) -> dict[str, Any]:
         out: dict[str, Any] = {"candidates": [state.build() for _, state in sorted(self.candidates.items())]}
-        out.update({name: dump(value) for name, value in self.head.items()})
+        out.update({name: dump(self.head[name]) for name in _HEAD if name in self.head})
         if self.usage is not None:
             out["usage_metadata"] = dump(self.usage)
         return out
