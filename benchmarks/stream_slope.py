@@ -1,0 +1,148 @@
+"""Per-chunk cost of tracing a stream, for every provider, with the export running.
+
+    python benchmarks/stream_slope.py [PROVIDER ...]   # writes benchmarks/stream_slope_results.json
+
+For each provider in ``benchmarks/scenarios/`` that streams, one process of its own: the real SDK
+answered in memory, ``autolog.autolog()`` with the default local sqlite store and its export
+running, streams of 200 and of 2,000 chunks read to the end, tracing switched on and off call by
+call (``autolog.disable()`` / ``autolog.enable()``), as ``../shared/tools/chunk_slope.py`` does for
+OpenAI and Anthropic. A length's overhead is the median of (on - off) over its pairs; the slope
+(overhead at 2,000 - overhead at 200) / 1,800 is what one chunk costs, with the call's own span
+and trace taken out. Each provider is measured twice: on a quiet machine, and with as many
+processes spinning on the CPU as it has cores (``busy``), where the caches and the cores are
+shared as on a loaded host. The SDK's own time per chunk (untraced) is printed beside it."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SHORT, LONG = 200, 2000
+
+
+def _child(provider: str, pairs_short: int, pairs_long: int) -> dict:
+    import gc
+    import logging
+
+    sys.path.insert(0, str(HERE))
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{tempfile.mkdtemp()}/slope.db"
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import mlflow
+
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    mlflow.set_experiment("slope")
+    scenario = importlib.import_module(f"scenarios.{provider}")
+    import autolog
+
+    autolog.autolog()
+    client = scenario.client()
+    for n in (SHORT, LONG):  # the first traces (store, price data) are written before anything is timed
+        scenario.stream(client, n)
+    autolog.flush()
+
+    def overhead(chunks: int, pairs: int) -> tuple[float, float]:
+        diffs, offs = [], []
+        for _ in range(pairs):
+            gc.collect()
+            autolog.disable()
+            started = time.perf_counter()
+            scenario.stream(client, chunks)
+            off = time.perf_counter() - started
+            autolog.enable()
+            started = time.perf_counter()
+            scenario.stream(client, chunks)
+            on = time.perf_counter() - started
+            diffs.append(on - off)
+            offs.append(off)
+        return statistics.median(diffs) * 1e6, statistics.median(offs) * 1e6
+
+    short, short_off = overhead(SHORT, pairs_short)
+    long_, long_off = overhead(LONG, pairs_long)
+    stats = autolog.stats()
+    return {"us_per_chunk": (long_ - short) / (LONG - SHORT), "sdk_us_per_chunk": (long_off - short_off) / (LONG - SHORT),
+            "overhead_us": {str(SHORT): short, str(LONG): long_}, "traces": stats}
+
+
+def _spin(stop) -> None:
+    while not stop.is_set():
+        sum(i * i for i in range(10_000))
+
+
+@contextlib.contextmanager
+def busy(processes: int):
+    """``processes`` processes spinning on the CPU for as long as the block runs."""
+    stop = multiprocessing.Event()
+    spinners = [multiprocessing.Process(target=_spin, args=(stop,), daemon=True) for _ in range(processes)]
+    for spinner in spinners:
+        spinner.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for spinner in spinners:
+            spinner.join(5)
+
+
+def measure(provider: str, args) -> dict | None:
+    done = subprocess.run([args.python, str(Path(__file__).resolve()), "--child", provider,
+                           "--pairs-short", str(args.pairs_short), "--pairs-long", str(args.pairs_long)],
+                          capture_output=True, text=True, timeout=3600,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")})
+    if done.returncode != 0:
+        sys.stderr.write(f"[{provider}] failed:\n{done.stderr[-2000:]}\n")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def streaming_scenarios() -> list[str]:
+    sys.path.insert(0, str(HERE))
+    found = []
+    for path in sorted((HERE / "scenarios").glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        if "def stream(" in path.read_text():
+            found.append(path.stem)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("providers", nargs="*")
+    parser.add_argument("--pairs-short", type=int, default=100)
+    parser.add_argument("--pairs-long", type=int, default=40)
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--busy", type=int, default=os.cpu_count() or 2, help="spinning processes for the busy run")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", default=str(HERE / "stream_slope_results.json"))
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_child(args.child, args.pairs_short, args.pairs_long)))
+        return
+    providers = args.providers or streaming_scenarios()
+    results = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    results["settings"] = {"pairs": [args.pairs_short, args.pairs_long], "busy_processes": args.busy,
+                           "cores": os.cpu_count()}
+    for provider in providers:
+        row = {"quiet": measure(provider, args)}
+        with busy(args.busy):
+            row["busy"] = measure(provider, args)
+        results.setdefault("providers", {})[provider] = row
+        quiet, loaded = (row[k] or {} for k in ("quiet", "busy"))
+        print(f"{provider}: {quiet.get('us_per_chunk', float('nan')):.2f} us per chunk quiet, "
+              f"{loaded.get('us_per_chunk', float('nan')):.2f} busy (the SDK itself: "
+              f"{quiet.get('sdk_us_per_chunk', float('nan')):.1f} us per chunk)", flush=True)
+        Path(args.out).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
