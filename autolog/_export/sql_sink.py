@@ -22,6 +22,8 @@ from mlflow.tracing.constant import TraceTagKey
 from .._mlflow import compat as _compat
 from . import entities as _entities
 from . import sql_rows as _rows
+from .exporter import GiveUp
+from .store_errors import contended
 from .trace_artifacts import upload_attachments, write_one_by_one
 
 _logger = logging.getLogger("autolog")
@@ -30,6 +32,7 @@ _ROW_DIALECTS = ("sqlite", "postgresql")
 _ROWS_PER_STATEMENT = 500  # the rows one VALUES clause took before sqlite 3.8.8
 SQLITE_BUSY_TIMEOUT = 10.0  # seconds a write waits for another process's transaction on the same file
 _said_fallback = False
+_INHERITED: list = []  # sqlite connections a forked child inherited from its parent
 
 
 def _store(uri: str):
@@ -58,6 +61,7 @@ class SqlSink:
         self.tables = _compat.sql_trace_tables()
         self._locations: dict[str, str] = {}  # experiment id -> its artifact location
         self._engine = None
+        self._sqlite: sqlite3.Connection | None = None
         self._statements: dict[tuple, tuple[str, str]] = {}  # (table, columns) -> the driver's INSERT
         self._sort_keys: dict[str, Any] = {}
         self._stamp = self._sqlite_stamp()  # the sqlite file's modification time, as moved() last saw it
@@ -104,29 +108,24 @@ class SqlSink:
             return None
 
     def _write_engine(self):
-        """For sqlite, an engine whose transactions take the write lock at BEGIN (``BEGIN
-        IMMEDIATE``): with several processes on one file, a writer then waits its turn instead of
-        failing when it finds another holding the lock half-way through its transaction."""
-        if self._engine is not None:
-            return self._engine
-        engine = self.store.engine
-        if engine.dialect.name == "sqlite":
-            import sqlalchemy
-            from sqlalchemy import event
+        """The engine batches are written through where the database is not sqlite."""
+        if self._engine is None:
+            self._engine = self.store.engine
+        return self._engine
 
-            engine = sqlalchemy.create_engine(self.store.engine.url,
-                                              connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False})
-
-            @event.listens_for(engine, "connect")
-            def _connect(dbapi_connection, _record):
-                dbapi_connection.isolation_level = None  # the driver opens no transaction of its own
-
-            @event.listens_for(engine, "begin")
-            def _begin(connection):
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-        self._engine = engine
-        return engine
+    def _sqlite_connection(self) -> sqlite3.Connection:
+        """The writer's own connection to a sqlite file, opened as MLflow's engine opens it (the
+        URL's database and options) and kept: SQLAlchemy's connection, transaction and statement
+        layers cost about as much CPU per batch as the rows themselves, on the thread of the
+        caller's interpreter. No transaction of the driver's own (``isolation_level=None``): each
+        batch takes the write lock at ``BEGIN IMMEDIATE``, so with several processes on one file a
+        writer waits its turn instead of failing half-way through its transaction."""
+        if self._sqlite is None:
+            engine = self.store.engine
+            args, kwargs = engine.dialect.create_connect_args(engine.url)
+            kwargs.update(timeout=SQLITE_BUSY_TIMEOUT, check_same_thread=False, isolation_level=None)
+            self._sqlite = sqlite3.connect(*args, **kwargs)
+        return self._sqlite
 
     def _artifact_location(self, experiment_id: str) -> str:
         """The artifact location of a trace of the experiment, with a placeholder for its id."""
@@ -151,6 +150,21 @@ class SqlSink:
             self.builder.add(rows, record, experiment_id, record.artifact_location, _entities.trace_tags(record),
                              _entities.trace_metadata(record, with_session=False), _entities.span_views(record))
         ids = [r.trace_id for r in records]
+        if self.store.engine.dialect.name == "sqlite":
+            self._commit_sqlite(ids, rows, len(records))
+        else:
+            self._commit_engine(ids, rows, len(records))
+        self._upload_attachments(records)
+
+    def _tables_and_rows(self, rows: "_rows.Rows"):
+        info_table, tag_table, metadata_table, span_table = self.row_tables
+        return ((info_table, rows.trace_info), (tag_table, rows.tags), (metadata_table, rows.metadata),
+                (span_table, rows.spans))
+
+    def _commit_engine(self, ids: list[str], rows: "_rows.Rows", n: int) -> None:
+        from sqlalchemy import insert
+
+        info_table = self.row_tables[0]
         with self._write_engine().connect() as connection:
             transaction = connection.begin()
             try:
@@ -158,52 +172,82 @@ class SqlSink:
                     info_table.select().with_only_columns(info_table.c.request_id).where(info_table.c.request_id.in_(ids)))}
                 if present:  # stored by an attempt whose answer was lost: not written twice
                     rows = _without(rows, present)
-                for table, table_rows in ((info_table, rows.trace_info), (tag_table, rows.tags),
-                                          (metadata_table, rows.metadata), (span_table, rows.spans)):
+                for table, table_rows in self._tables_and_rows(rows):
                     if table_rows:
-                        self._insert(connection, table, table_rows)
-                with self.exporter.committing(len(records)):
+                        connection.execute(insert(table), self._in_key_order(table, table_rows))
+                with self.exporter.committing(n):
                     transaction.commit()
             except BaseException:
                 if transaction.is_active:
                     transaction.rollback()
                 raise
-        self._upload_attachments(records)
 
-    def _insert(self, connection, table, rows: list[dict]) -> None:
-        """All the rows in as few statements as the database takes. On sqlite straight through the
-        driver, with many rows per statement: SQLAlchemy's per-row parameter processing would cost
-        more than sqlite's own insert (the values are plain str, int, float and None already), and
-        the driver lets go of the GIL for every statement it runs, which on a busy process makes
-        the writer wait its turn for the GIL once per statement."""
+    def _commit_sqlite(self, ids: list[str], rows: "_rows.Rows", n: int) -> None:
+        connection = self._sqlite_connection()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                present = self._present_sqlite(connection, ids)
+                if present:  # stored by an attempt whose answer was lost: not written twice
+                    rows = _without(rows, present)
+                for table, table_rows in self._tables_and_rows(rows):
+                    if table_rows:
+                        self._insert_sqlite(connection, table, table_rows)
+                with self.exporter.committing(n):
+                    connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+        except BaseException as error:
+            if not contended(error) and not isinstance(error, GiveUp):
+                self._close_sqlite()  # the next batch starts from a new connection
+            raise
+
+    def _present_sqlite(self, connection: sqlite3.Connection, ids: list[str]) -> set[str]:
+        per_statement = max(1, _variable_limit(connection) - 1)
+        present: set[str] = set()
+        for start in range(0, len(ids), per_statement):
+            part = ids[start:start + per_statement]
+            present.update(row[0] for row in connection.execute(
+                f"SELECT request_id FROM trace_info WHERE request_id IN ({', '.join('?' * len(part))})", part))
+        return present
+
+    def _in_key_order(self, table, rows: list[dict]) -> list[dict]:
+        """Rows sorted by primary key: fewer index pages touched, and written, per batch."""
         key = self._sort_keys.get(table.name)
         if key is None:
             key = self._sort_keys[table.name] = operator.itemgetter(*table.primary_key.columns.keys())
-        rows = sorted(rows, key=key)  # in index order: fewer pages touched, and written, per batch
-        if connection.dialect.name != "sqlite":
-            from sqlalchemy import insert
+        return sorted(rows, key=key)
 
-            connection.execute(insert(table), rows)
-            return
+    def _insert_sqlite(self, connection: sqlite3.Connection, table, rows: list[dict]) -> None:
+        """All the rows in as few statements as sqlite takes, straight through the driver: the
+        values are plain str, int, float and None already, and the driver lets go of the GIL for
+        every statement it runs, which on a busy process makes the writer wait its turn for the
+        GIL once per statement."""
+        rows = self._in_key_order(table, rows)
         columns = tuple(rows[0])
         head = self._statements.get((table.name, columns))
         if head is None:
-            quoted = connection.dialect.identifier_preparer.quote
+            quoted = self.store.engine.dialect.identifier_preparer.quote
             head = self._statements[(table.name, columns)] = (
                 f"INSERT INTO {quoted(table.name)} ({', '.join(quoted(c) for c in columns)}) VALUES ",
                 f"({', '.join('?' * len(columns))})")
         into, row_marks = head
         values = operator.itemgetter(*columns)
-        driver = connection.connection.driver_connection
-        per_statement = max(1, min(_ROWS_PER_STATEMENT, _variable_limit(driver) // len(columns)))
-        cursor = driver.cursor()
-        try:
-            for start in range(0, len(rows), per_statement):
-                part = rows[start:start + per_statement]
-                cursor.execute(into + ", ".join([row_marks] * len(part)),
+        per_statement = max(1, min(_ROWS_PER_STATEMENT, _variable_limit(connection) // len(columns)))
+        for start in range(0, len(rows), per_statement):
+            part = rows[start:start + per_statement]
+            connection.execute(into + ", ".join([row_marks] * len(part)),
                                list(itertools.chain.from_iterable(map(values, part))))
-        finally:
-            cursor.close()
+
+    def _close_sqlite(self) -> None:
+        connection, self._sqlite = self._sqlite, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:
+                _logger.debug("autolog: could not close the sqlite connection", exc_info=True)
 
     # -- the log_spans path ---------------------------------------------------------------------
 
@@ -273,6 +317,9 @@ class SqlSink:
     def after_fork(self) -> None:
         for engine in {id(e): e for e in (getattr(self.store, "engine", None), self._engine) if e is not None}.values():
             engine.dispose(close=False)  # the parent's connections are not ours to use or close
+        if self._sqlite is not None:
+            _INHERITED.append(self._sqlite)  # kept, never closed: closing it here would touch the parent's file state
+            self._sqlite = None
 
 
 def _without(rows: "_rows.Rows", trace_ids: set) -> "_rows.Rows":

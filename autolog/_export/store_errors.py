@@ -32,6 +32,8 @@ def transient(error: BaseException) -> bool:
             return True
         if module.startswith("sqlalchemy") and name in ("OperationalError", "DisconnectionError", "TimeoutError"):
             return True
+        if module == "sqlite3" and name == "OperationalError":  # locked, busy, disk I/O: the sink's own connection
+            return True
         code = getattr(error, "error_code", None)
         if code in ("TEMPORARILY_UNAVAILABLE", "RESOURCE_EXHAUSTED"):
             return True
