@@ -126,12 +126,13 @@ def test_four_processes_on_one_sqlite_file_store_every_trace_whole(tmp_path):
 
 
 def test_what_the_exit_counts_as_dropped_is_absent_from_the_store(tmp_path):
-    """A store that takes a batch every second, and an exit bound of two seconds: what is left
-    is counted as dropped, and exactly that is missing, with no half-written trace."""
+    """A store that takes a batch of ten traces every second, and an exit bound of three seconds:
+    what is left is counted as dropped, and exactly that is missing, with no half-written trace."""
     mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db").search_experiments()
     done = run("""
         import atexit, json
-        from autolog._export import sql_sink
+        from autolog._export import exporter, sql_sink
+        exporter.BATCH_SIZE = 10  # 300 traces then take 30 s to write, however fast the calls come
         write = sql_sink.SqlSink.write
         def slow(self, experiment_id, records):
             time.sleep(1.0)
