@@ -60,7 +60,6 @@ class SqlSink:
         self.store = _store(uri)
         self.tables = _compat.sql_trace_tables()
         self._locations: dict[str, str] = {}  # experiment id -> its artifact location
-        self._engine = None
         self._sqlite: sqlite3.Connection | None = None
         self._statements: dict[tuple, tuple[str, str]] = {}  # (table, columns) -> the driver's INSERT
         self._sort_keys: dict[str, Any] = {}
@@ -106,12 +105,6 @@ class SqlSink:
                 _said_fallback = True
                 _logger.debug("autolog: traces go to %s through MLflow's log_spans (%s)", self.uri, error)
             return None
-
-    def _write_engine(self):
-        """The engine batches are written through where the database is not sqlite."""
-        if self._engine is None:
-            self._engine = self.store.engine
-        return self._engine
 
     def _sqlite_connection(self) -> sqlite3.Connection:
         """The writer's own connection to a sqlite file, opened as MLflow's engine opens it (the
@@ -165,7 +158,7 @@ class SqlSink:
         from sqlalchemy import insert
 
         info_table = self.row_tables[0]
-        with self._write_engine().connect() as connection:
+        with self.store.engine.connect() as connection:
             transaction = connection.begin()
             try:
                 present = {row[0] for row in connection.execute(
@@ -315,7 +308,8 @@ class SqlSink:
             upload_attachments(self.uri, with_attachments, self.store)
 
     def after_fork(self) -> None:
-        for engine in {id(e): e for e in (getattr(self.store, "engine", None), self._engine) if e is not None}.values():
+        engine = getattr(self.store, "engine", None)
+        if engine is not None:
             engine.dispose(close=False)  # the parent's connections are not ours to use or close
         if self._sqlite is not None:
             _INHERITED.append(self._sqlite)  # kept, never closed: closing it here would touch the parent's file state
