@@ -17,6 +17,7 @@ _LAST_WINS = ("finish_reason", "finish_message", "safety_ratings", "grounding_me
 _HEAD = ("model_version", "response_id", "create_time", "prompt_feedback", "model_status")
 _LAST_WINS_SET, _HEAD_SET = frozenset(_LAST_WINS), frozenset(_HEAD)
 _TEXT_FIELDS = frozenset({"text", "thought", "thought_signature"})
+_ANSWER_TEXT = frozenset({"text"})  # what most parts of a stream give: a piece of the answer
 
 # The accumulator runs for every chunk, so it reads the models' fields from their ``__dict__`` (see
 # ``fields_of``) and, of the dozens a model declares, looks only at those the response gave
@@ -62,8 +63,19 @@ class _Candidate:
             except AttributeError:
                 content = fields_of(content)
             self.role = content.get("role") or self.role
+            parts = self.parts
             for part in content.get("parts") or ():
-                self._add_part(part)
+                try:
+                    part_fields, part_given = part.__dict__, part.__pydantic_fields_set__
+                except AttributeError:
+                    part_fields, part_given = fields_of(part), None
+                # a piece of answer text after answer text: the run goes on (one call deep on purpose)
+                if (part_given == _ANSWER_TEXT and parts and type(last := parts[-1]) is _TextRun and not last.thought
+                        and (text := part_fields.get("text")) is not None):
+                    if text:
+                        last.text.append(text)
+                    continue
+                self._add_part(part, part_fields, part_given)
         for name in _LAST_WINS_SET & given:
             value = fields.get(name)
             if value is not None:
@@ -72,11 +84,7 @@ class _Candidate:
         if citations is not None and (cited := fields_of(citations).get("citations")):
             self.citations.extend(cited)
 
-    def _add_part(self, part: Any) -> None:
-        try:
-            fields, given = part.__dict__, part.__pydantic_fields_set__
-        except AttributeError:
-            fields, given = fields_of(part), None
+    def _add_part(self, part: Any, fields, given) -> None:
         text = fields.get("text")
         if text is None or ((given is None or not given <= _TEXT_FIELDS) and _has_more_than_text(fields)):
             self.parts.append(part)
