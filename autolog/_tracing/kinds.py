@@ -149,6 +149,21 @@ def fields_of(obj: Any) -> Mapping[str, Any]:
         return _Attributes(obj)
 
 
+def fields_and_extras(obj: Any) -> Mapping[str, Any]:
+    """``fields_of``, with the fields a pydantic model took beyond those it declares (its
+    ``__pydantic_extra__``) in the same mapping: for SDKs that set fields as extras (LiteLLM sets
+    most of a chunk's so), or whose older releases do not declare a field the wire carries.
+    Through ``getattr`` an extra costs ~0.8 µs and a field the model lacks, which pydantic answers
+    with an AttributeError, ~2 µs; a lookup here costs a few hundredths of that."""
+    if type(obj) is dict:
+        return obj
+    try:
+        values, extra = obj.__dict__, obj.__pydantic_extra__
+    except AttributeError:
+        return fields_of(obj)
+    return {**values, **extra} if extra else values
+
+
 def tools_from(kwargs: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], dict]) -> list[dict] | None:
     """The call's ``tools``, each as an MLflow chat tool ({"type": "function", "function": {...}})."""
     tools = kwargs.get("tools")

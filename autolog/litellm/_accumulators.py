@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._tracing.kinds import field, fields_of
+from .._tracing.kinds import field, fields_and_extras
 from .._tracing.text import TextBuffer
 from ..openai._accumulators import ResponseAccumulator  # noqa: F401  (LiteLLM's Responses events are OpenAI's)
 from ..openai._accumulators import ToolCallDeltas
@@ -17,21 +17,6 @@ HIDDEN = "_hidden_params"
 # delta fields a chat stream spreads over chunks that are neither text nor tool calls
 _LAST_WINS = ("audio",)
 _LISTS = ("annotations", "images")
-
-
-def _values(obj: Any) -> Any:
-    """A stream item's fields as one mapping, read once per item. LiteLLM sets most of a chunk's
-    fields (a choice's ``delta``, a delta's ``content``) as pydantic extras, and asks for fields
-    no chunk of this stream has (``reasoning_content``, ``thinking_blocks``): through ``getattr``
-    an extra costs ~0.8 µs and a missing field, which pydantic answers with an AttributeError,
-    ~2 µs; a dict lookup costs a few hundredths of that."""
-    if type(obj) is dict:
-        return obj
-    try:
-        values, extra = obj.__dict__, obj.__pydantic_extra__
-    except AttributeError:
-        return fields_of(obj)
-    return {**values, **extra} if extra else values
 
 
 def _dump(obj: Any) -> Any:
@@ -107,7 +92,7 @@ class _ChatChoice:
         delta = choice.get("delta")
         if delta is None:
             return
-        delta = _values(delta)
+        delta = fields_and_extras(delta)
         if text := delta.get("content"):
             self.content.append(text)
         if role := delta.get("role"):
@@ -184,13 +169,13 @@ class _Choices:
 
     def add(self, chunk: Any) -> None:
         self.last = chunk  # its hidden params are read once the stream has ended
-        chunk = _values(chunk)
+        chunk = fields_and_extras(chunk)
         if self.head.model is None or self.head.id is None:
             self.head.update(chunk)
         if (usage := chunk.get("usage")) is not None:
             self.usage = usage
         for choice in chunk.get("choices") or ():
-            choice = _values(choice)
+            choice = fields_and_extras(choice)
             index = choice.get("index") or 0
             state = self.choices.get(index)
             if state is None:
