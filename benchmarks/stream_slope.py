@@ -10,7 +10,12 @@ OpenAI and Anthropic. A length's overhead is the median of (on - off) over its p
 (overhead at 2,000 - overhead at 200) / 1,800 is what one chunk costs, with the call's own span
 and trace taken out. Each provider is measured twice: on a quiet machine, and with as many
 processes spinning on the CPU as it has cores (``busy``), where the caches and the cores are
-shared as on a loaded host. The SDK's own time per chunk (untraced) is printed beside it."""
+shared as on a loaded host. Every slope is given twice: in wall-clock time, what the caller waits
+(on a busy host that includes the time the scheduler gives the spinners), and in the process's CPU
+time, every thread's (the writer's too), what tracing costs whoever runs it. The SDK's own time per
+chunk (untraced) is printed beside it: where it is hundreds of µs, the wall-clock slope carries
+noise of several µs either way; the accumulator's own work per chunk, timed alone on the items
+the SDK gave, is printed too."""
 from __future__ import annotations
 
 import argparse
@@ -50,27 +55,69 @@ def _child(provider: str, pairs_short: int, pairs_long: int) -> dict:
         scenario.stream(client, n)
     autolog.flush()
 
-    def overhead(chunks: int, pairs: int) -> tuple[float, float]:
-        diffs, offs = [], []
+    def timed(chunks: int) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        scenario.stream(client, chunks)
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    def overhead(chunks: int, pairs: int) -> dict[str, float]:
+        """Medians over the pairs, in µs: wall-clock overhead, process-CPU overhead (every thread,
+        the writer's too), and the untraced call's wall time."""
+        walls, cpus, offs = [], [], []
         for _ in range(pairs):
             gc.collect()
             autolog.disable()
-            started = time.perf_counter()
-            scenario.stream(client, chunks)
-            off = time.perf_counter() - started
+            off_wall, off_cpu = timed(chunks)
             autolog.enable()
-            started = time.perf_counter()
-            scenario.stream(client, chunks)
-            on = time.perf_counter() - started
-            diffs.append(on - off)
-            offs.append(off)
-        return statistics.median(diffs) * 1e6, statistics.median(offs) * 1e6
+            on_wall, on_cpu = timed(chunks)
+            walls.append(on_wall - off_wall)
+            cpus.append(on_cpu - off_cpu)
+            offs.append(off_wall)
+        return {name: statistics.median(values) * 1e6 for name, values in
+                (("wall", walls), ("cpu", cpus), ("off", offs))}
 
-    short, short_off = overhead(SHORT, pairs_short)
-    long_, long_off = overhead(LONG, pairs_long)
+    short, long_ = overhead(SHORT, pairs_short), overhead(LONG, pairs_long)
     stats = autolog.stats()
-    return {"us_per_chunk": (long_ - short) / (LONG - SHORT), "sdk_us_per_chunk": (long_off - short_off) / (LONG - SHORT),
-            "overhead_us": {str(SHORT): short, str(LONG): long_}, "traces": stats}
+    accumulate = accumulate_cost(scenario, client)
+    slope = {name: (long_[name] - short[name]) / (LONG - SHORT) for name in short}
+    return {"us_per_chunk": slope["wall"], "cpu_us_per_chunk": slope["cpu"], "sdk_us_per_chunk": slope["off"],
+            "overhead_us": {str(SHORT): short["wall"], str(LONG): long_["wall"]},
+            "cpu_overhead_us": {str(SHORT): short["cpu"], str(LONG): long_["cpu"]},
+            "accumulate_us_per_chunk": accumulate, "traces": stats}
+
+
+def accumulate_cost(scenario, client) -> float | None:
+    """The provider's accumulator alone, in µs per chunk: the items one traced stream of LONG
+    chunks gave, added again to a new accumulator, hot, and assembled. It does not move with the
+    SDK's own time, as the slopes do where that is hundreds of µs a chunk."""
+    import timeit
+
+    from autolog._tracing import streams
+
+    seen: list = []
+    original = streams.StreamState.add
+
+    def spy(state, item):
+        seen.append((state.accumulator, item))
+        return original(state, item)
+
+    streams.StreamState.add = spy
+    try:
+        scenario.stream(client, LONG)
+    finally:
+        streams.StreamState.add = original
+    if not seen or seen[0][0] is None:
+        return None
+    make, items = type(seen[0][0]), [item for _, item in seen]
+
+    def once() -> None:
+        accumulator = make()
+        for item in items:
+            accumulator.add(item)
+        accumulator.result()
+
+    once()
+    return min(timeit.repeat(once, number=5, repeat=5)) / 5 / len(items) * 1e6
 
 
 def _spin(stop) -> None:
@@ -138,9 +185,12 @@ def main() -> None:
             row["busy"] = measure(provider, args)
         results.setdefault("providers", {})[provider] = row
         quiet, loaded = (row[k] or {} for k in ("quiet", "busy"))
-        print(f"{provider}: {quiet.get('us_per_chunk', float('nan')):.2f} us per chunk quiet, "
-              f"{loaded.get('us_per_chunk', float('nan')):.2f} busy (the SDK itself: "
-              f"{quiet.get('sdk_us_per_chunk', float('nan')):.1f} us per chunk)", flush=True)
+        nan = float("nan")
+        print(f"{provider}: per chunk, wall / process CPU: quiet {quiet.get('us_per_chunk', nan):.2f} / "
+              f"{quiet.get('cpu_us_per_chunk', nan):.2f} us, busy {loaded.get('us_per_chunk', nan):.2f} / "
+              f"{loaded.get('cpu_us_per_chunk', nan):.2f} us; the accumulator alone "
+              f"{quiet.get('accumulate_us_per_chunk') or nan:.2f} us (the SDK itself: "
+              f"{quiet.get('sdk_us_per_chunk', nan):.1f} us per chunk)", flush=True)
         Path(args.out).write_text(json.dumps(results, indent=1))
 
 

@@ -87,6 +87,29 @@ def render_cpu(load: dict) -> str:
     return "\n".join(lines)
 
 
+def render_stream_slope(results: dict) -> str:
+    """``stream_slope.py``: what one more chunk of a stream costs with the export running, per provider."""
+    providers = results.get("providers") or {}
+    if not providers:
+        return ""
+    settings = results.get("settings", {})
+    lines = [f"| per chunk, µs ({settings.get('cores')} cores; busy: {settings.get('busy_processes')} spinning "
+             f"processes) | the SDK itself | quiet, wall | quiet, process CPU | busy, wall | busy, process CPU "
+             f"| the accumulator alone |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+
+    def cell(row: dict | None, key: str) -> str:
+        value = (row or {}).get(key)
+        return "-" if value is None else f"{value:.2f}"
+
+    for name, row in sorted(providers.items()):
+        quiet, loaded = row.get("quiet"), row.get("busy")
+        lines.append(f"| {name} | {(quiet or {}).get('sdk_us_per_chunk', float('nan')):.1f} | {cell(quiet, 'us_per_chunk')} "
+                     f"| {cell(quiet, 'cpu_us_per_chunk')} | {cell(loaded, 'us_per_chunk')} "
+                     f"| {cell(loaded, 'cpu_us_per_chunk')} | {cell(quiet, 'accumulate_us_per_chunk')} |")
+    return "\n".join(lines)
+
+
 def render_reliability(results: dict) -> str:
     """``reliability.py``: each situation a real program, its traces counted in the store afterwards."""
     lines = []
@@ -160,6 +183,10 @@ if __name__ == "__main__":
         print(render_load(json.loads(load.read_text())))
         print()
         print(render_cpu(json.loads(load.read_text())))
+    slope = path.with_name("stream_slope_results.json")
+    if slope.exists():
+        print()
+        print(render_stream_slope(json.loads(slope.read_text())))
     reliability = path.with_name("reliability_results.json")
     if reliability.exists():
         print()
