@@ -94,11 +94,13 @@ def accumulate_cost(scenario, client) -> float | None:
 
     from autolog._tracing import streams
 
-    seen: list = []
+    items: list = []
+    accumulators: set = set()
     original = streams.StreamState.add
 
     def spy(state, item):
-        seen.append((state.accumulator, item))
+        items.append(item)
+        accumulators.add(type(state.accumulator))
         return original(state, item)
 
     streams.StreamState.add = spy
@@ -106,9 +108,9 @@ def accumulate_cost(scenario, client) -> float | None:
         scenario.stream(client, LONG)
     finally:
         streams.StreamState.add = original
-    if not seen or seen[0][0] is None:
+    if len(accumulators) != 1 or type(None) in accumulators:
         return None
-    make, items = type(seen[0][0]), [item for _, item in seen]
+    (make,) = accumulators
 
     def once() -> None:
         accumulator = make()

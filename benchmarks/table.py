@@ -98,13 +98,13 @@ def render_stream_slope(results: dict) -> str:
              f"| the accumulator alone |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
 
-    def cell(row: dict | None, key: str) -> str:
+    def cell(row: dict | None, key: str, digits: int = 2) -> str:
         value = (row or {}).get(key)
-        return "-" if value is None else f"{value:.2f}"
+        return "-" if value is None else f"{value:.{digits}f}"
 
     for name, row in sorted(providers.items()):
         quiet, loaded = row.get("quiet"), row.get("busy")
-        lines.append(f"| {name} | {(quiet or {}).get('sdk_us_per_chunk', float('nan')):.1f} | {cell(quiet, 'us_per_chunk')} "
+        lines.append(f"| {name} | {cell(quiet, 'sdk_us_per_chunk', 1)} | {cell(quiet, 'us_per_chunk')} "
                      f"| {cell(quiet, 'cpu_us_per_chunk')} | {cell(loaded, 'us_per_chunk')} "
                      f"| {cell(loaded, 'cpu_us_per_chunk')} | {cell(quiet, 'accumulate_us_per_chunk')} |")
     return "\n".join(lines)
