@@ -251,6 +251,102 @@ def test_a_forked_child_writes_its_own_traces_once(tmp_path):
         ["parent-0", "parent-1", "parent-2", "parent-last", "child-0", "child-1", "child-2", "child-3", "mp-0", "mp-1"])
 
 
+_SLOW_FIRST_WRITE = """
+    import threading
+    from autolog._export import fork_gate, sql_sink
+    fork_gate.FORK_WAIT = FORK_WAIT
+    order, writing, forked = [], threading.Event(), threading.Event()
+    original = sql_sink.SqlSink.write
+    def first_write_slow(self, experiment_id, records):
+        if writing.is_set():
+            return original(self, experiment_id, records)
+        writing.set()
+        forked.wait(WAIT)
+        original(self, experiment_id, records)
+        order.append("written")
+    sql_sink.SqlSink.write = first_write_slow
+    ask("parent-0")
+    writing.wait(60)
+    pid = os.fork()
+    if pid == 0:
+        ask("child-0")
+        sys.exit(0)
+    order.append("forked")
+    forked.set()
+    os.waitpid(pid, 0)
+    autolog.flush(60)
+    print("ORDER", order)
+"""
+
+
+def test_a_fork_waits_for_the_batch_being_written(tmp_path):
+    done = run_script("WAIT, FORK_WAIT = 1.0, 60\n" + textwrap.dedent(_SLOW_FIRST_WRITE), tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ORDER ['written', 'forked']" in done.stdout, done.stdout + done.stderr[-2000:]
+    assert stored_in(tmp_path) == ["child-0", "parent-0"]
+
+
+def test_a_fork_waits_for_the_writer_a_bounded_time(tmp_path):
+    done = run_script("WAIT, FORK_WAIT = 120, 0.5\n" + textwrap.dedent(_SLOW_FIRST_WRITE), tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ORDER ['forked', 'written']" in done.stdout, done.stdout + done.stderr[-2000:]
+    assert stored_in(tmp_path) == ["child-0", "parent-0"]
+
+
+def test_a_fork_waits_for_the_price_catalog_being_loaded(tmp_path):
+    done = run_script("""
+        import threading, time
+        from autolog._export import prices
+        order, loading = [], threading.Event()
+        original = prices.Prices.load
+        def slow_load(self):
+            if threading.current_thread().name == "autolog-prices":
+                loading.set()
+                time.sleep(1.0)
+                original(self)
+                order.append("loaded")
+            else:
+                original(self)
+        prices.Prices.load = slow_load
+        prices.PRICES.load_in_background()  # as a span priced inside the caller's own MLflow trace does
+        ask("parent-0")
+        loading.wait(60)
+        pid = os.fork()
+        if pid == 0:
+            ask("child-0")
+            sys.exit(0)
+        order.append("forked")
+        os.waitpid(pid, 0)
+        autolog.flush(60)
+        print("ORDER", order)
+    """, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ORDER ['loaded', 'forked']" in done.stdout, done.stdout + done.stderr[-2000:]
+    assert stored_in(tmp_path) == ["child-0", "parent-0"]
+
+
+def test_a_fork_does_not_wait_on_a_store_that_is_down(tmp_path):
+    port = free_port()
+    done = run_script(f"""
+        import time
+        from autolog._export import fork_gate
+        fork_gate.FORK_WAIT = 60
+        mlflow.set_tracking_uri("http://127.0.0.1:{port}")
+        ask("parent-0")
+        time.sleep(2)  # the writer is trying the store
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        print("FORK TOOK", time.monotonic() - started)
+        os.waitpid(pid, 0)
+        print("STATS", autolog.stats())
+    """, tmp_path)
+    took = float(done.stdout.split("FORK TOOK", 1)[1].split()[0])
+    assert took < 30, done.stdout  # the bound is 60 s; a fork that does not wait takes milliseconds
+    assert "'recorded': 1" in done.stdout
+
+
 @pytest.mark.parametrize("bad, error", [
     ({"queue_size": "10"}, TypeError), ({"queue_size": True}, TypeError), ({"exit_timeout": "soon"}, TypeError),
     ({"flush_on_sigterm": 1}, TypeError),

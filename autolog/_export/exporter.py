@@ -20,7 +20,8 @@ Policy:
   gone all the same, the next trace starts a new one and the loss is said. No call waits on a
   writer that is not running.
 - A forked child starts with an empty queue and a writer of its own (the parent exports what
-  it recorded itself).
+  it recorded itself). A fork waits while the writer opens a store or is in a sqlite
+  transaction (see ``fork_gate``), never on a store that is down.
 
 Nothing is lost silently: every trace is counted as exported, dropped or failed, readable at any
 time through ``autolog.stats()``, and drops and failures are logged as warnings with counts."""
@@ -37,6 +38,7 @@ import threading
 import time
 from typing import Any
 
+from .fork_gate import GATE
 from .store_errors import auth_failure, contended, transient
 
 _logger = logging.getLogger("autolog")
@@ -131,6 +133,7 @@ class Exporter:
         self._progress_at = _now()
         self._sinks: dict[str, Any] = {}
         self._opened: set[str] = set()  # stores written to at least once
+        self._warm: set[str] = set()  # stores whose first write was prepared (see _warm_up)
         self._auth_reported: set[str] = set()
         self._enqueued = 0  # sequence numbers: flush() waits until done catches up
         self._done = 0
@@ -330,14 +333,36 @@ class Exporter:
                 self.busy(None)
 
     def _write_batch(self, batch: list) -> None:
+        for uri in {record.tracking_uri for record in batch} - self._warm:
+            with GATE.work():
+                self._warm_up(uri)
         groups: dict[tuple[str, str], list] = {}
         for record in batch:
-            if not isinstance(record.experiment_id, str) and not self._resolve_experiment(record):
-                continue
+            if not isinstance(record.experiment_id, str):
+                with _fork_gate_for(record.tracking_uri):
+                    if not self._resolve_experiment(record):
+                        continue
             self._price(record)
             groups.setdefault((record.tracking_uri, record.experiment_id), []).append(record)
         for (uri, experiment_id), records in groups.items():
-            self._write_group(uri, experiment_id, records)
+            with _fork_gate_for(uri):
+                self._write_group(uri, experiment_id, records)
+
+    def _warm_up(self, uri: str) -> None:
+        """The first write to a store imports what writing to it takes, creates the store if it
+        does not exist yet and reads the price catalog: work a fork must not cut in half (see
+        ``fork_gate``), done before anything waits on the store. A failure here is retried by
+        the write itself."""
+        self._warm.add(uri)
+        try:
+            from .._mlflow import experiments  # noqa: F401
+            from .prices import PRICES
+
+            self._sink(uri)
+            if not PRICES.loaded:
+                self._price_catalog(PRICES)
+        except Exception:
+            _logger.debug("autolog: could not open %s yet", uri, exc_info=True)
 
     def _resolve_experiment(self, record) -> bool:
         """The default experiment, looked up here rather than on the caller's thread."""
@@ -364,15 +389,18 @@ class Exporter:
 
         try:
             if not PRICES.loaded:
-                self.busy("loading price data")
-                try:
-                    PRICES.load()
-                finally:
-                    self.busy(None)
+                self._price_catalog(PRICES)
             for span in record.spans():
                 PRICES.price(span.attributes, span.start_ns)
         except Exception:
             _logger.debug("autolog: could not price trace %s", record.trace_id, exc_info=True)
+
+    def _price_catalog(self, prices) -> None:
+        self.busy("loading price data")
+        try:
+            prices.load()
+        finally:
+            self.busy(None)
 
     def _prepare_store(self, uri: str) -> None:
         """A store that does not exist yet is created before anything of MLflow's touches it."""
@@ -452,6 +480,10 @@ class Exporter:
         again shortly (whether that counts as progress at exit is the store's to say, see
         ``_store_moved``)."""
         locked = error is not None and contended(error)
+        with GATE.stepped_out():  # nothing is open while the writer waits: a fork need not wait
+            return self._wait_for_retry(retry, locked)
+
+    def _wait_for_retry(self, retry: "_Retry", locked: bool) -> bool:
         with self._lock:
             if not locked:
                 self._healthy = False
@@ -610,6 +642,11 @@ class Exporter:
             except Exception:
                 _logger.debug("autolog: could not reset a store after fork", exc_info=True)
         _hook_multiprocessing_exit(self)
+
+
+def _fork_gate_for(uri: str):
+    """Reading or writing a sqlite file is work a fork must wait for; a server's answer is not."""
+    return GATE.work() if uri.startswith("sqlite:") else contextlib.nullcontext()
 
 
 def _hook_multiprocessing_exit(exporter: Exporter) -> None:

@@ -66,8 +66,11 @@ class Prices:
             self._loading.start()
 
     def _load_quietly(self) -> None:
+        from .fork_gate import GATE
+
         try:
-            self.load()
+            with GATE.work():  # a fork would leave the child a half-imported catalog
+                self.load()
         except Exception:
             _logger.debug("autolog: could not read the price catalog", exc_info=True)
 
