@@ -218,10 +218,21 @@ class _InCallReader(_Reader):
 
     __slots__ = ()
 
-    def __next__(self):
-        token = IN_CALL.set(self.state.call)
+    def __next__(self):  # _Reader.__next__'s body, not a call to it: one frame less per item
+        state = self.state
+        token = IN_CALL.set(state.call)
         try:
-            return _Reader.__next__(self)
+            while True:
+                try:
+                    item = self.next_item()
+                except StopIteration:
+                    state.end("exhausted")
+                    raise
+                except BaseException as error:
+                    state.fail(error)
+                    raise
+                if not state.add(item):
+                    return item
         finally:
             IN_CALL.reset(token)
 

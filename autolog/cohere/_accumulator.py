@@ -93,10 +93,14 @@ class ChatAccumulator:
 
     def add(self, event: Any) -> None:
         kind = getattr(event, "type", None)
-        if kind == "content-delta":
-            content = getattr(_message(event), "content", None)
-            piece = getattr(content, "text", None) or getattr(content, "thinking", None)
-            block = self._block(event, "thinking" if getattr(content, "thinking", None) else "text")
+        if kind == "content-delta":  # nearly every event: inline
+            content = getattr(getattr(getattr(event, "delta", None), "message", None), "content", None)
+            thinking = getattr(content, "thinking", None)
+            piece = getattr(content, "text", None) or thinking
+            index = event.index or 0
+            block = self.blocks.get(index)
+            if block is None:
+                block = self.blocks[index] = _Block("thinking" if thinking else "text")
             if piece:
                 block.text.append(piece)
             if getattr(event, "logprobs", None) is not None:
@@ -143,12 +147,6 @@ class ChatAccumulator:
             self._unknown(event)
         self._error_field(event)
 
-    def _block(self, event: Any, kind: str) -> _Block:
-        block = self.blocks.get(event.index or 0)
-        if block is None:
-            block = self.blocks[event.index or 0] = _Block(kind)
-        return block
-
     def _unknown(self, event: Any) -> None:
         extra = getattr(event, "model_extra", None) or {}
         message = extra.get("error") or extra.get("message")
@@ -156,7 +154,8 @@ class ChatAccumulator:
             self._failed(message)
 
     def _error_field(self, event: Any) -> None:
-        extra = getattr(event, "model_extra", None)
+        # pydantic's model_extra is a property over this attribute, which is read without a call
+        extra = getattr(event, "__pydantic_extra__", None)
         if extra and extra.get("error"):
             self._failed(extra["error"])
 
