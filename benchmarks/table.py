@@ -95,8 +95,8 @@ def render_stream_slope(results: dict) -> str:
     settings = results.get("settings", {})
     lines = [f"| per chunk, µs ({settings.get('cores')} cores; busy: {settings.get('busy_processes')} spinning "
              f"processes) | the SDK itself | quiet, wall | quiet, process CPU | busy, wall | busy, process CPU "
-             f"| the accumulator alone |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             f"| the accumulator alone | the tracing alone, quiet | the tracing alone, busy |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
 
     def cell(row: dict | None, key: str, digits: int = 2) -> str:
         value = (row or {}).get(key)
@@ -106,7 +106,8 @@ def render_stream_slope(results: dict) -> str:
         quiet, loaded = row.get("quiet"), row.get("busy")
         lines.append(f"| {name} | {cell(quiet, 'sdk_us_per_chunk', 1)} | {cell(quiet, 'us_per_chunk')} "
                      f"| {cell(quiet, 'cpu_us_per_chunk')} | {cell(loaded, 'us_per_chunk')} "
-                     f"| {cell(loaded, 'cpu_us_per_chunk')} | {cell(quiet, 'accumulate_us_per_chunk')} |")
+                     f"| {cell(loaded, 'cpu_us_per_chunk')} | {cell(quiet, 'accumulate_us_per_chunk')} "
+                     f"| {cell(quiet, 'tracing_alone_us_per_chunk')} | {cell(loaded, 'tracing_alone_us_per_chunk')} |")
     return "\n".join(lines)
 
 
