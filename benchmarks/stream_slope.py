@@ -78,8 +78,9 @@ def _child(provider: str, pairs_short: int, pairs_long: int) -> dict:
 
     short, long_ = overhead(SHORT, pairs_short), overhead(LONG, pairs_long)
     stats = autolog.stats()
-    accumulate = accumulate_cost(scenario, client)
-    alone = tracing_alone(scenario, client)
+    captured = traced_stream_items(scenario, client)
+    accumulate = accumulate_cost(captured)
+    alone = tracing_alone(scenario, client, captured)
     slope = {name: (long_[name] - short[name]) / (LONG - SHORT) for name in short}
     return {"us_per_chunk": slope["wall"], "cpu_us_per_chunk": slope["cpu"], "sdk_us_per_chunk": slope["off"],
             "overhead_us": {str(SHORT): short["wall"], str(LONG): long_["wall"]},
@@ -87,31 +88,45 @@ def _child(provider: str, pairs_short: int, pairs_long: int) -> dict:
             "accumulate_us_per_chunk": accumulate, "tracing_alone_us_per_chunk": alone, "traces": stats}
 
 
-def accumulate_cost(scenario, client) -> float | None:
+def traced_stream_items(scenario, client) -> dict | None:
+    """What one traced stream of LONG chunks gave, for timing again without the SDK: its items,
+    its accumulator's type, the reader class its proxy used and its (ended) call."""
+    from autolog._tracing import streams
+
+    items: list = []
+    accumulators: set = set()
+    readers: list = []
+    original_add, original_init = streams.StreamState.add, streams._Reader.__init__
+
+    def spy_add(state, item):
+        items.append(item)
+        accumulators.add(type(state.accumulator))
+        return original_add(state, item)
+
+    def spy_init(reader, state, source, keep=None):
+        readers.append((type(reader), state.call))
+        original_init(reader, state, source, keep)
+
+    streams.StreamState.add, streams._Reader.__init__ = spy_add, spy_init
+    try:
+        scenario.stream(client, LONG)
+    finally:
+        streams.StreamState.add, streams._Reader.__init__ = original_add, original_init
+    if not items:
+        return None
+    (make,) = accumulators if len(accumulators) == 1 and type(None) not in accumulators else (None,)
+    return {"items": items, "accumulator": make, "reader": readers[0] if readers else None}
+
+
+def accumulate_cost(captured: dict | None) -> float | None:
     """The provider's accumulator alone, in µs per chunk: the items one traced stream of LONG
     chunks gave, added again to a new accumulator, hot, and assembled. It does not move with the
     SDK's own time, as the slopes do where that is hundreds of µs a chunk."""
     import timeit
 
-    from autolog._tracing import streams
-
-    items: list = []
-    accumulators: set = set()
-    original = streams.StreamState.add
-
-    def spy(state, item):
-        items.append(item)
-        accumulators.add(type(state.accumulator))
-        return original(state, item)
-
-    streams.StreamState.add = spy
-    try:
-        scenario.stream(client, LONG)
-    finally:
-        streams.StreamState.add = original
-    if len(accumulators) != 1 or type(None) in accumulators:
+    if captured is None or captured["accumulator"] is None:
         return None
-    (make,) = accumulators
+    items, make = captured["items"], captured["accumulator"]
 
     def once() -> None:
         accumulator = make()
@@ -123,7 +138,7 @@ def accumulate_cost(scenario, client) -> float | None:
     return min(timeit.repeat(once, number=5, repeat=5)) / 5 / len(items) * 1e6
 
 
-def tracing_alone(scenario, client) -> float | None:
+def tracing_alone(scenario, client, captured: dict | None) -> float | None:
     """Everything tracing does per chunk, alone, in µs of the reading thread's CPU: the items one
     traced stream of LONG chunks gave, read again through the reader class that stream's proxy
     used (its hiding, counting, in-call guard and a new accumulator), less the same items read
@@ -134,26 +149,10 @@ def tracing_alone(scenario, client) -> float | None:
 
     from autolog._tracing import streams
 
-    items: list = []
-    seen: dict = {}
-    original_add, original_init = streams.StreamState.add, streams._Reader.__init__
-
-    def spy_add(state, item):
-        items.append(item)
-        return original_add(state, item)
-
-    def spy_init(reader, state, source, keep=None):
-        seen.setdefault("reader", (type(reader), state.call))
-        original_init(reader, state, source, keep)
-
-    streams.StreamState.add, streams._Reader.__init__ = spy_add, spy_init
-    try:
-        scenario.stream(client, LONG)
-    finally:
-        streams.StreamState.add, streams._Reader.__init__ = original_add, original_init
-    if "reader" not in seen or not items:
+    if captured is None or captured["reader"] is None:
         return None
-    reader_class, call = seen["reader"]  # a call that has ended: reading again ends nothing
+    items = captured["items"]
+    reader_class, call = captured["reader"]  # a call that has ended: reading again ends nothing
 
     def read(traced: bool) -> float:
         started = time.thread_time()

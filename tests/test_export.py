@@ -279,18 +279,20 @@ _SLOW_FIRST_WRITE = """
 """
 
 
+def _assert_forked_in_order(done, tmp_path, order: str) -> None:
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"ORDER {order}" in done.stdout, done.stdout + done.stderr[-2000:]
+    assert stored_in(tmp_path) == ["child-0", "parent-0"]
+
+
 def test_a_fork_waits_for_the_batch_being_written(tmp_path):
     done = run_script("WAIT, FORK_WAIT = 1.0, 60\n" + textwrap.dedent(_SLOW_FIRST_WRITE), tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "ORDER ['written', 'forked']" in done.stdout, done.stdout + done.stderr[-2000:]
-    assert stored_in(tmp_path) == ["child-0", "parent-0"]
+    _assert_forked_in_order(done, tmp_path, "['written', 'forked']")
 
 
 def test_a_fork_waits_for_the_writer_a_bounded_time(tmp_path):
     done = run_script("WAIT, FORK_WAIT = 120, 0.5\n" + textwrap.dedent(_SLOW_FIRST_WRITE), tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "ORDER ['forked', 'written']" in done.stdout, done.stdout + done.stderr[-2000:]
-    assert stored_in(tmp_path) == ["child-0", "parent-0"]
+    _assert_forked_in_order(done, tmp_path, "['forked', 'written']")
 
 
 def test_a_fork_waits_for_the_price_catalog_being_loaded(tmp_path):
@@ -320,9 +322,7 @@ def test_a_fork_waits_for_the_price_catalog_being_loaded(tmp_path):
         autolog.flush(60)
         print("ORDER", order)
     """, tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "ORDER ['loaded', 'forked']" in done.stdout, done.stdout + done.stderr[-2000:]
-    assert stored_in(tmp_path) == ["child-0", "parent-0"]
+    _assert_forked_in_order(done, tmp_path, "['loaded', 'forked']")
 
 
 def test_a_fork_does_not_wait_on_a_store_that_is_down(tmp_path):

@@ -480,11 +480,7 @@ class Exporter:
         again shortly (whether that counts as progress at exit is the store's to say, see
         ``_store_moved``)."""
         locked = error is not None and contended(error)
-        with GATE.stepped_out():  # nothing is open while the writer waits: a fork need not wait
-            return self._wait_for_retry(retry, locked)
-
-    def _wait_for_retry(self, retry: "_Retry", locked: bool) -> bool:
-        with self._lock:
+        with GATE.stepped_out(), self._lock:  # nothing is open while the writer waits: a fork need not wait
             if not locked:
                 self._healthy = False
                 self._busy = None  # waiting on a failing store is not progress

@@ -71,16 +71,14 @@ class ForkGate:
         try:
             self._cond.acquire()
             self._held = True
-            # a thread that forks from inside work would wait for itself
-            others = self._working - getattr(self._mine, "depth", 0)
+            mine = getattr(self._mine, "depth", 0)  # a thread that forks from inside work would wait for itself
             deadline = time.monotonic() + FORK_WAIT
-            while others > 0:
+            while self._working > mine:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     _logger.debug("autolog: forking while background work is still under way")
                     return
                 self._cond.wait(remaining)
-                others = self._working - getattr(self._mine, "depth", 0)
         except BaseException:  # noqa: B902 - a fork hook must not raise
             pass
 

@@ -157,6 +157,7 @@ class _Reader:
     loop: the proxy's finalizer is what says a stream was dropped unread."""
 
     __slots__ = ("state", "next_item", "keep")
+    in_call = False  # see _InCallReader
 
     def __init__(self, state: StreamState, source: Any, keep: Any = None) -> None:
         self.state = state
@@ -168,59 +169,7 @@ class _Reader:
 
     def __next__(self):
         state = self.state
-        while True:
-            try:
-                item = self.next_item()
-            except StopIteration:
-                state.end("exhausted")
-                raise
-            except BaseException as error:
-                state.fail(error)
-                raise
-            if not state.add(item):
-                return item
-
-
-class _AsyncReader:
-    """The async counterpart of ``_Reader`` (a class, not an async generator: a loop that stops
-    early drops it at once, where an async generator would wait for the event loop to close it)."""
-
-    __slots__ = ("state", "next_item", "keep")
-
-    def __init__(self, state: StreamState, source: Any, keep: Any = None) -> None:
-        self.state = state
-        self.next_item = source.__anext__
-        self.keep = keep
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        state = self.state
-        while True:
-            try:
-                item = await self.next_item()
-            except StopAsyncIteration:
-                state.end("exhausted")
-                raise
-            except BaseException as error:
-                state.fail(error)
-                raise
-            if not state.add(item):
-                return item
-
-
-class _InCallReader(_Reader):
-    """For a stream whose reading runs SDK code that may make calls of its own (a generator's
-    body, a wrapper SDK's request opened only when its stream is first read): the call is the
-    running call while an item is read, so those make no span of their own. (An SDK's stream
-    class only parses what its response sends, and is read without this.)"""
-
-    __slots__ = ()
-
-    def __next__(self):  # _Reader.__next__'s body, not a call to it: one frame less per item
-        state = self.state
-        token = IN_CALL.set(state.call)
+        token = IN_CALL.set(state.call) if self.in_call else None
         try:
             while True:
                 try:
@@ -234,18 +183,58 @@ class _InCallReader(_Reader):
                 if not state.add(item):
                     return item
         finally:
-            IN_CALL.reset(token)
+            if token is not None:
+                IN_CALL.reset(token)
+
+
+class _AsyncReader:
+    """The async counterpart of ``_Reader`` (a class, not an async generator: a loop that stops
+    early drops it at once, where an async generator would wait for the event loop to close it)."""
+
+    __slots__ = ("state", "next_item", "keep")
+    in_call = False
+
+    def __init__(self, state: StreamState, source: Any, keep: Any = None) -> None:
+        self.state = state
+        self.next_item = source.__anext__
+        self.keep = keep
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        state = self.state
+        token = IN_CALL.set(state.call) if self.in_call else None
+        try:
+            while True:
+                try:
+                    item = await self.next_item()
+                except StopAsyncIteration:
+                    state.end("exhausted")
+                    raise
+                except BaseException as error:
+                    state.fail(error)
+                    raise
+                if not state.add(item):
+                    return item
+        finally:
+            if token is not None:
+                IN_CALL.reset(token)
+
+
+class _InCallReader(_Reader):
+    """For a stream whose reading runs SDK code that may make calls of its own (a generator's
+    body, a wrapper SDK's request opened only when its stream is first read): the call is the
+    running call while an item is read, so those make no span of their own. (An SDK's stream
+    class only parses what its response sends, and is read without this.)"""
+
+    __slots__ = ()
+    in_call = True
 
 
 class _InCallAsyncReader(_AsyncReader):
     __slots__ = ()
-
-    async def __anext__(self):
-        token = IN_CALL.set(self.state.call)
-        try:
-            return await _AsyncReader.__anext__(self)
-        finally:
-            IN_CALL.reset(token)
+    in_call = True
 
 
 class _SyncItems(_ItemsProxy):
